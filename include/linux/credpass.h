@@ -10,10 +10,12 @@
 
 #include <linux/list.h>
 #include <linux/types.h>
+#include <linux/uidgid_types.h>
 #include <uapi/linux/credpass.h>
 
 struct cred_grant;
 struct cmsghdr;
+struct group_info;
 struct msghdr;
 struct sock;
 struct socket;
@@ -31,6 +33,13 @@ struct credgrant_sock {
 };
 
 #ifdef CONFIG_CREDPASS
+
+/* What a grant gives, for security modules (see credgrant_* LSM hooks). */
+u64 credgrant_id(const struct cred_grant *g);
+u32 credgrant_kind(const struct cred_grant *g);
+kuid_t credgrant_uid(const struct cred_grant *g);
+kgid_t credgrant_gid(const struct cred_grant *g);
+const struct group_info *credgrant_groups(const struct cred_grant *g);
 
 int credgrant_scm_send(struct socket *sock, struct cmsghdr *cmsg,
 		       struct cred_grant **grantp);

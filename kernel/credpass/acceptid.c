@@ -156,6 +156,9 @@ int credgrant_apply(const struct cred_grant *g, struct cred *new)
 	if (g->kind & CREDGRANT_GROUPS)
 		set_groups(new, g->groups);
 
+	err = security_credgrant_accept(g, new);
+	if (err)
+		return err;
 	if (g->kind & CREDGRANT_UID) {
 		err = security_task_fix_setuid(new, old, LSM_SETID_RES);
 		if (err)

@@ -26,6 +26,7 @@
 #include <linux/rhashtable.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
+#include <linux/security.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
@@ -152,6 +153,36 @@ int credgrant_check_expect(const struct credgrant *expect, size_t size,
 	if (size != g->desc_size || memcmp(expect, g->desc, size))
 		return -ESTALE;
 	return 0;
+}
+
+/* ---- Read access for security modules ---- */
+
+u64 credgrant_id(const struct cred_grant *g)
+{
+	return g->id;
+}
+
+u32 credgrant_kind(const struct cred_grant *g)
+{
+	return g->kind;
+}
+
+/* INVALID_UID unless the grant has CREDGRANT_UID. */
+kuid_t credgrant_uid(const struct cred_grant *g)
+{
+	return g->uid;
+}
+
+/* INVALID_GID unless the grant has CREDGRANT_GID. */
+kgid_t credgrant_gid(const struct cred_grant *g)
+{
+	return g->gid;
+}
+
+/* NULL unless the grant has CREDGRANT_GROUPS. */
+const struct group_info *credgrant_groups(const struct cred_grant *g)
+{
+	return g->groups;
 }
 
 /* ---- Counters and audit ---- */
@@ -507,6 +538,9 @@ int credgrant_scm_send(struct socket *sock, struct cmsghdr *cmsg,
 	if (!g)
 		return -ENOMEM;
 	err = cg_fill_ids(g, &req, cred);
+	if (err)
+		goto fail;
+	err = security_credgrant_issue(g);
 	if (err)
 		goto fail;
 
