@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Security modules decide too: with a SafeSetID policy that lets uid (gid)
+ * 1000 switch only to 2000, a process running as 1000 cannot use a grant
+ * to become anyone else. acceptid() fails with EPERM, the ids stay, the
+ * process is not killed (SafeSetID's task_fix_setuid would kill it), and
+ * the grant is used up.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/credpass.h>
+
+#include "kselftest_harness.h"
+
+#define SSI_DIR		"/sys/kernel/security/safesetid"
+#define UID_POLICY	SSI_DIR "/uid_allowlist_policy"
+#define GID_POLICY	SSI_DIR "/gid_allowlist_policy"
+
+/* What the accepting child saw, sent back through a pipe. */
+struct outcome {
+	int ret;
+	int err;
+	uid_t ruid, euid, suid;
+	gid_t rgid, egid, sgid;
+	int ngroups;
+	gid_t groups[8];
+	int got_desc;
+};
+
+struct counters {
+	uint64_t issued, accepted, rejected, expired, dropped, outstanding;
+};
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -EIO;
+}
+
+static int read_counters(struct counters *c)
+{
+	FILE *f = fopen("/proc/net/credgrant", "r");
+	char name[32];
+	unsigned long long v;
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%31s %llu", name, &v) == 2) {
+		n++;
+		if (!strcmp(name, "issued"))
+			c->issued = v;
+		else if (!strcmp(name, "accepted"))
+			c->accepted = v;
+		else if (!strcmp(name, "rejected"))
+			c->rejected = v;
+		else if (!strcmp(name, "expired"))
+			c->expired = v;
+		else if (!strcmp(name, "dropped"))
+			c->dropped = v;
+		else if (!strcmp(name, "outstanding"))
+			c->outstanding = v;
+	}
+	fclose(f);
+	return n == 6 ? 0 : -EINVAL;
+}
+
+static int send_grant(int fd, uint32_t kind, uint32_t uid, uint32_t gid,
+		      const uint32_t *groups, uint32_t ngroups)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct credgrant_req) + 4 * 8)];
+		struct cmsghdr align;
+	} u;
+	size_t len = sizeof(struct credgrant_req) + 4 * ngroups;
+	struct credgrant_req *req;
+	struct iovec iov = { .iov_base = "g", .iov_len = 1 };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = CMSG_SPACE(len),
+	};
+	struct cmsghdr *c;
+
+	memset(&u, 0, sizeof(u));
+	c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_CREDGRANT;
+	c->cmsg_len = CMSG_LEN(len);
+	req = (struct credgrant_req *)CMSG_DATA(c);
+	req->size = len;
+	req->kind = kind;
+	req->uid = uid;
+	req->gid = gid;
+	req->ngroups = ngroups;
+	memcpy(req->groups, groups, 4 * ngroups);
+	return sendmsg(fd, &m, 0) == 1 ? 0 : -errno;
+}
+
+/* In the child: receive one grant and accept it exactly as described. */
+static void accept_one(int fd, struct outcome *o)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct credgrant) + 4 * 8)];
+		struct cmsghdr align;
+	} u;
+	char data;
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct credgrant *d = NULL;
+	struct cmsghdr *c;
+
+	o->ret = -1;
+	o->err = 0;
+	if (recvmsg(fd, &m, 0) != 1) {
+		o->err = errno;
+		return;
+	}
+	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDGRANT)
+			d = (struct credgrant *)CMSG_DATA(c);
+	o->got_desc = !!d;
+	if (!d)
+		return;
+	errno = 0;
+	o->ret = syscall(__NR_acceptid, fd, d, d->size, 0);
+	o->err = o->ret ? errno : 0;
+}
+
+FIXTURE(ssi) {
+	int sv[2];
+	struct counters before;
+};
+
+FIXTURE_SETUP(ssi)
+{
+	int on = 1;
+	struct stat st;
+
+	if (stat(SSI_DIR, &st)) {
+		mkdir("/sys/kernel/security", 0755);
+		mount("securityfs", "/sys/kernel/security", "securityfs", 0,
+		      NULL);
+	}
+	if (stat(SSI_DIR, &st))
+		SKIP(return, "SafeSetID is not in this kernel (%s)",
+		     strerror(errno));
+	ASSERT_EQ(0, write_file(UID_POLICY, "1000:2000\n"));
+	ASSERT_EQ(0, write_file(GID_POLICY, "1000:2000\n"));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, self->sv));
+	ASSERT_EQ(0, setsockopt(self->sv[1], SOL_SOCKET, SO_PASSCREDGRANT,
+				&on, sizeof(on)));
+	ASSERT_EQ(0, read_counters(&self->before));
+}
+
+FIXTURE_TEARDOWN(ssi)
+{
+	struct counters now;
+
+	/* An empty write installs an empty policy: nobody is restricted. */
+	EXPECT_EQ(0, write_file(UID_POLICY, ""));
+	EXPECT_EQ(0, write_file(GID_POLICY, ""));
+	close(self->sv[0]);
+	close(self->sv[1]);
+	ASSERT_EQ(0, read_counters(&now));
+	EXPECT_EQ(now.issued, now.accepted + now.rejected + now.expired +
+			      now.dropped + now.outstanding);
+}
+
+/*
+ * Run a child as @uid/@gid (no supplementary groups), send it one grant,
+ * and collect what it saw.
+ */
+static void run(struct __test_metadata *_metadata, int *sv, uid_t uid,
+		gid_t gid, uint32_t kind, uint32_t guid, uint32_t ggid,
+		const uint32_t *groups, uint32_t ngroups, struct outcome *o)
+{
+	int ready[2], res[2], status;
+	char c;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(res));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct outcome out = { 0 };
+
+		close(ready[0]);
+		close(res[0]);
+		if (setgroups(0, NULL) || setresgid(gid, gid, gid) ||
+		    setresuid(uid, uid, uid))
+			_exit(2);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(3);
+		accept_one(sv[1], &out);
+		getresuid(&out.ruid, &out.euid, &out.suid);
+		getresgid(&out.rgid, &out.egid, &out.sgid);
+		out.ngroups = getgroups(8, out.groups);
+		_exit(write(res[1], &out, sizeof(out)) == sizeof(out) ? 0 : 4);
+	}
+	close(ready[1]);
+	close(res[1]);
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	ASSERT_EQ(0, send_grant(sv[0], kind, guid, ggid, groups, ngroups));
+	ASSERT_EQ((ssize_t)sizeof(*o), read(res[0], o, sizeof(*o)));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	/* Refused, not killed. */
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_TRUE(o->got_desc);
+	close(ready[0]);
+	close(res[0]);
+}
+
+static void expect_counted(struct __test_metadata *_metadata,
+			   const struct counters *before, int accepted,
+			   int rejected)
+{
+	struct counters now;
+
+	ASSERT_EQ(0, read_counters(&now));
+	EXPECT_EQ(before->issued + 1, now.issued);
+	EXPECT_EQ(before->accepted + accepted, now.accepted);
+	EXPECT_EQ(before->rejected + rejected, now.rejected);
+	EXPECT_EQ(before->outstanding, now.outstanding);
+}
+
+TEST_F(ssi, uid_grant_to_root_refused)
+{
+	struct outcome o;
+
+	run(_metadata, self->sv, 1000, 1000, CREDGRANT_UID, 0, 0, NULL, 0, &o);
+	EXPECT_EQ(-1, o.ret);
+	EXPECT_EQ(EPERM, o.err);
+	EXPECT_EQ((uid_t)1000, o.ruid);
+	EXPECT_EQ((uid_t)1000, o.euid);
+	EXPECT_EQ((uid_t)1000, o.suid);
+	expect_counted(_metadata, &self->before, 0, 1);
+}
+
+TEST_F(ssi, uid_grant_to_other_refused)
+{
+	struct outcome o;
+
+	run(_metadata, self->sv, 1000, 1000, CREDGRANT_UID, 3000, 0, NULL, 0,
+	    &o);
+	EXPECT_EQ(-1, o.ret);
+	EXPECT_EQ(EPERM, o.err);
+	EXPECT_EQ((uid_t)1000, o.euid);
+	expect_counted(_metadata, &self->before, 0, 1);
+}
+
+TEST_F(ssi, uid_grant_to_allowed_accepted)
+{
+	struct outcome o;
+
+	run(_metadata, self->sv, 1000, 1000, CREDGRANT_UID, 2000, 0, NULL, 0,
+	    &o);
+	EXPECT_EQ(0, o.ret);
+	EXPECT_EQ(0, o.err);
+	EXPECT_EQ((uid_t)2000, o.ruid);
+	EXPECT_EQ((uid_t)2000, o.euid);
+	EXPECT_EQ((uid_t)2000, o.suid);
+	EXPECT_EQ((uid_t)1000, o.egid);
+	expect_counted(_metadata, &self->before, 1, 0);
+}
+
+TEST_F(ssi, gid_grant_to_root_refused)
+{
+	struct outcome o;
+
+	run(_metadata, self->sv, 1000, 1000, CREDGRANT_GID, 0, 0, NULL, 0, &o);
+	EXPECT_EQ(-1, o.ret);
+	EXPECT_EQ(EPERM, o.err);
+	EXPECT_EQ((uid_t)1000, o.rgid);
+	EXPECT_EQ((uid_t)1000, o.egid);
+	EXPECT_EQ((uid_t)1000, o.sgid);
+	expect_counted(_metadata, &self->before, 0, 1);
+}
+
+TEST_F(ssi, gid_grant_to_allowed_accepted)
+{
+	struct outcome o;
+
+	run(_metadata, self->sv, 1000, 1000, CREDGRANT_GID, 0, 2000, NULL, 0,
+	    &o);
+	EXPECT_EQ(0, o.ret);
+	EXPECT_EQ((uid_t)2000, o.rgid);
+	EXPECT_EQ((uid_t)2000, o.egid);
+	EXPECT_EQ((uid_t)2000, o.sgid);
+	EXPECT_EQ((uid_t)1000, o.euid);
+	expect_counted(_metadata, &self->before, 1, 0);
+}
+
+TEST_F(ssi, groups_grant_with_root_refused)
+{
+	uint32_t groups[] = { 0, 2000 };
+	struct outcome o;
+
+	run(_metadata, self->sv, 1000, 1000, CREDGRANT_GROUPS, 0, 0, groups, 2,
+	    &o);
+	EXPECT_EQ(-1, o.ret);
+	EXPECT_EQ(EPERM, o.err);
+	EXPECT_EQ(0, o.ngroups);
+	expect_counted(_metadata, &self->before, 0, 1);
+}
+
+TEST_F(ssi, groups_grant_allowed_accepted)
+{
+	uint32_t groups[] = { 2000 };
+	struct outcome o;
+
+	run(_metadata, self->sv, 1000, 1000, CREDGRANT_GROUPS, 0, 0, groups, 1,
+	    &o);
+	EXPECT_EQ(0, o.ret);
+	ASSERT_EQ(1, o.ngroups);
+	EXPECT_EQ((gid_t)2000, o.groups[0]);
+	expect_counted(_metadata, &self->before, 1, 0);
+}
+
+/* Full grant: the uid part is allowed, the gid part is not: all refused. */
+TEST_F(ssi, full_grant_partly_disallowed_refused)
+{
+	struct outcome o;
+
+	run(_metadata, self->sv, 1000, 1000, CREDGRANT_UID | CREDGRANT_GID,
+	    2000, 0, NULL, 0, &o);
+	EXPECT_EQ(-1, o.ret);
+	EXPECT_EQ(EPERM, o.err);
+	EXPECT_EQ((uid_t)1000, o.euid);
+	EXPECT_EQ((uid_t)1000, o.egid);
+	expect_counted(_metadata, &self->before, 0, 1);
+}
+
+/* The policy restricts 1000 only: 1500 may become root through a grant. */
+TEST_F(ssi, unrestricted_uid_unaffected)
+{
+	struct outcome o;
+
+	run(_metadata, self->sv, 1500, 1500, CREDGRANT_UID, 0, 0, NULL, 0, &o);
+	EXPECT_EQ(0, o.ret);
+	EXPECT_EQ((uid_t)0, o.ruid);
+	EXPECT_EQ((uid_t)0, o.euid);
+	EXPECT_EQ((uid_t)0, o.suid);
+	expect_counted(_metadata, &self->before, 1, 0);
+}
+
+TEST_HARNESS_MAIN
