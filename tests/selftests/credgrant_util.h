@@ -2,9 +2,11 @@
 /*
  * Shared helpers for the credpass selftests (credgrant.c, acceptid.c).
  *
- * Everything here is static / static inline and independent of the
- * kselftest harness: helpers return 0 or a negative errno (or the raw
- * syscall result with errno set) and the tests assert on the results.
+ * Everything here is static / static inline.  The first part is
+ * independent of the kselftest harness: helpers return 0 or a negative
+ * errno (or the raw syscall result with errno set).  The last part, only
+ * compiled after kselftest_harness.h, wraps them in ASSERT/EXPECT helpers
+ * that report the calling test line.
  *
  * The "agent" is a forked helper process that runs with other credentials
  * (dropped uid/gid/groups/capabilities, a new user namespace with maps
@@ -578,7 +580,11 @@ struct cg_idset {
 	int32_t ngroups;
 	uint32_t groups[CG_MAX_GROUPS];
 	uint64_t cap_eff, cap_prm;
+	uint32_t loginuid, sessionid;	/* /proc/self/{loginuid,sessionid} */
 };
+
+static inline uint32_t cg_self_loginuid(void);
+static inline uint32_t cg_self_sessionid(void);
 
 static inline int cg_get_ids(struct cg_idset *s)
 {
@@ -613,6 +619,8 @@ static inline int cg_get_ids(struct cg_idset *s)
 		return -errno;
 	s->cap_eff = data[0].effective | (uint64_t)data[1].effective << 32;
 	s->cap_prm = data[0].permitted | (uint64_t)data[1].permitted << 32;
+	s->loginuid = cg_self_loginuid();
+	s->sessionid = cg_self_sessionid();
 	return 0;
 }
 
@@ -1148,5 +1156,310 @@ static inline int cg_agent_stop(struct cg_agent *a)
 	a->pid = a->helper = 0;
 	return ret;
 }
+
+/* ================================================================== */
+/*
+ * Assertion helpers for tests built on kselftest_harness.h (include the
+ * harness first).  They take the harness's _metadata, so ASSERT_* / EXPECT_*
+ * report the failing line of the test through the LINE argument.
+ */
+#ifdef __KSELFTEST_HARNESS_H
+
+/* Counters are read through this fd when >= 0 (opened before a test
+ * changes its credentials), else by opening /proc/net/credgrant. */
+static int cg_counters_fd = -1;
+
+static inline int cg_counters_now(struct cg_counters *c)
+{
+	if (cg_counters_fd >= 0)
+		return cg_counters_read_fd(cg_counters_fd, c);
+	return cg_counters_read(c);
+}
+
+#define MSG	"grant!"
+#define MSGLEN	6
+#define NSEC_PER_MSEC	1000000ULL
+
+/* Fails with a clear message on a kernel without credpass. */
+static inline void require_credpass(struct __test_metadata *_metadata)
+{
+	struct cg_counters c;
+	int fd, ret;
+
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	ASSERT_LE(0, fd);
+	ret = cg_set_passcredgrant(fd, 1);
+	ASSERT_EQ(0, ret) TH_LOG("setsockopt(SOL_SOCKET, SO_PASSCREDGRANT=%d): %s: this kernel has no credpass",
+				 SO_PASSCREDGRANT, strerror(errno));
+	ret = cg_get_passcredgrant(fd);
+	ASSERT_EQ(1, ret) TH_LOG("getsockopt(SO_PASSCREDGRANT) after setting it: %d", ret);
+	close(fd);
+	ret = cg_counters_read(&c);
+	ASSERT_EQ(0, ret) TH_LOG("reading " CG_COUNTERS ": %s", strerror(-ret));
+}
+
+/* ------------------------------------------------------------------ */
+/* counters                                                            */
+
+static inline void expect_counters(struct __test_metadata *_metadata, int line,
+			    const struct cg_counters *b, long issued,
+			    long accepted, long rejected, long expired,
+			    long dropped)
+{
+	long outstanding = issued - accepted - rejected - expired - dropped;
+	struct cg_counters n;
+	long d[6];
+	int ret;
+
+	ret = cg_counters_now(&n);
+	ASSERT_EQ(0, ret);
+	d[0] = n.issued - b->issued;
+	d[1] = n.accepted - b->accepted;
+	d[2] = n.rejected - b->rejected;
+	d[3] = n.expired - b->expired;
+	d[4] = n.dropped - b->dropped;
+	d[5] = n.outstanding - b->outstanding;
+	EXPECT_TRUE(d[0] == issued && d[1] == accepted && d[2] == rejected &&
+		    d[3] == expired && d[4] == dropped && d[5] == outstanding)
+		TH_LOG("line %d: counter deltas issued %ld accepted %ld rejected %ld expired %ld dropped %ld outstanding %ld, expected %ld %ld %ld %ld %ld %ld",
+		       line, d[0], d[1], d[2], d[3], d[4], d[5], issued,
+		       accepted, rejected, expired, dropped, outstanding);
+	EXPECT_TRUE(cg_counters_balanced(&n));
+}
+
+#define EXPECT_COUNTERS(b, i, a, r, e, d) \
+	expect_counters(_metadata, __LINE__, b, i, a, r, e, d)
+
+/*
+ * For a send that failed after the grant may have been created: the
+ * semantics allow "issued then dropped" or nothing at all, never more.
+ */
+static inline void expect_no_leak(struct __test_metadata *_metadata, int line,
+			   const struct cg_counters *b)
+{
+	struct cg_counters n;
+
+	ASSERT_EQ(0, cg_counters_now(&n));
+	EXPECT_EQ(n.outstanding, b->outstanding) TH_LOG("line %d", line);
+	EXPECT_EQ(n.issued - b->issued, n.dropped - b->dropped)
+		TH_LOG("line %d", line);
+	EXPECT_GE(1, n.issued - b->issued) TH_LOG("line %d", line);
+	EXPECT_EQ(n.accepted, b->accepted);
+	EXPECT_EQ(n.rejected, b->rejected);
+	EXPECT_EQ(n.expired, b->expired);
+	EXPECT_TRUE(cg_counters_balanced(&n));
+}
+
+/* Bounded wait for a timer-driven counter change. */
+static inline void wait_expired(struct __test_metadata *_metadata,
+			 const struct cg_counters *b, uint64_t want)
+{
+	struct cg_counters n;
+	int i;
+
+	for (i = 0; i < 10000; i++) {
+		ASSERT_EQ(0, cg_counters_now(&n));
+		if (n.expired - b->expired >= want)
+			return;
+		cg_poll_pause();
+	}
+	ASSERT_EQ(want, n.expired - b->expired)
+		TH_LOG("the expired grant was not reaped 10000 polls after its expires_ns");
+}
+
+/* ------------------------------------------------------------------ */
+/* send / receive                                                      */
+
+static inline void send_ok(struct __test_metadata *_metadata, int line, int fd,
+		    const char *data, const struct cg_req *req)
+{
+	ssize_t len = strlen(data), n;
+
+	errno = 0;
+	n = cg_send_grant(fd, data, len, req, MSG_NOSIGNAL | MSG_DONTWAIT);
+	ASSERT_EQ(len, n) TH_LOG("line %d: sendmsg with SCM_CREDGRANT: %s",
+				 line, strerror(errno));
+}
+
+#define SEND_OK(fd, data, req) send_ok(_metadata, __LINE__, fd, data, req)
+
+static inline void send_fails(struct __test_metadata *_metadata, int line, int fd,
+		       const struct cg_req *req, int err)
+{
+	ssize_t n;
+
+	errno = 0;
+	n = cg_send_grant(fd, MSG, MSGLEN, req, MSG_NOSIGNAL | MSG_DONTWAIT);
+	ASSERT_EQ(-1, n) TH_LOG("line %d: sendmsg succeeded, expected %s",
+				line, strerror(err));
+	ASSERT_EQ(err, errno) TH_LOG("line %d: sendmsg: errno %d (%s), expected %d (%s)",
+				     line, errno, strerror(errno), err,
+				     strerror(err));
+}
+
+#define SEND_FAILS(fd, req, err) send_fails(_metadata, __LINE__, fd, req, err)
+
+/* Receive exactly data with exactly one complete description. */
+static inline void recv_grant(struct __test_metadata *_metadata, int line, int fd,
+		       const char *data, int flags, struct cg_rcv *rcv)
+{
+	char buf[CG_DATA_MAX];
+	int64_t len = strlen(data), n;
+
+	memset(buf, 0, sizeof(buf));
+	n = cg_recv(fd, buf, sizeof(buf), flags | MSG_DONTWAIT, CG_CTRL_BIG,
+		    rcv);
+	ASSERT_EQ(len, n) TH_LOG("line %d: recvmsg returned %lld (%s)", line,
+				 (long long)n, n < 0 ? strerror(rcv->err) : "");
+	ASSERT_EQ(0, memcmp(buf, data, len)) TH_LOG("line %d: data", line);
+	ASSERT_EQ(0, rcv->msg_flags & (MSG_CTRUNC | MSG_TRUNC))
+		TH_LOG("line %d: msg_flags %#x", line, rcv->msg_flags);
+	ASSERT_EQ(1, rcv->ngrants)
+		TH_LOG("line %d: %d SCM_CREDGRANT descriptions (%d malformed), expected 1",
+		       line, rcv->ngrants, rcv->npartial);
+	ASSERT_EQ(0, rcv->npartial);
+}
+
+#define RECV_GRANT(fd, data, rcv) recv_grant(_metadata, __LINE__, fd, data, 0, rcv)
+#define PEEK_GRANT(fd, data, rcv) \
+	recv_grant(_metadata, __LINE__, fd, data, MSG_PEEK, rcv)
+
+/* Receive exactly data and no description (complete or truncated). */
+static inline void recv_plain(struct __test_metadata *_metadata, int line, int fd,
+		       const char *data, int flags, size_t controllen,
+		       struct cg_rcv *rcv)
+{
+	char buf[CG_DATA_MAX];
+	int64_t len = strlen(data), n;
+
+	memset(buf, 0, sizeof(buf));
+	n = cg_recv(fd, buf, sizeof(buf), flags | MSG_DONTWAIT, controllen,
+		    rcv);
+	ASSERT_EQ(len, n) TH_LOG("line %d: recvmsg returned %lld (%s)", line,
+				 (long long)n, n < 0 ? strerror(rcv->err) : "");
+	ASSERT_EQ(0, memcmp(buf, data, len)) TH_LOG("line %d: data", line);
+	ASSERT_EQ(0, rcv->ngrants) TH_LOG("line %d: unexpected description",
+					  line);
+}
+
+#define RECV_PLAIN(fd, data, rcv) \
+	recv_plain(_metadata, __LINE__, fd, data, 0, CG_CTRL_BIG, rcv)
+
+static inline void expect_empty(struct __test_metadata *_metadata, int line, int fd)
+{
+	struct cg_rcv rcv;
+	char buf[64];
+	int64_t n;
+
+	n = cg_recv(fd, buf, sizeof(buf), MSG_DONTWAIT, CG_CTRL_BIG, &rcv);
+	ASSERT_EQ(-1, n) TH_LOG("line %d: a message was queued (%lld bytes, %d descriptions)",
+				line, (long long)n, rcv.ngrants);
+	ASSERT_EQ(EAGAIN, rcv.err) TH_LOG("line %d: %s", line,
+					  strerror(rcv.err));
+}
+
+#define EXPECT_EMPTY(fd) expect_empty(_metadata, __LINE__, fd)
+
+/* ------------------------------------------------------------------ */
+/* descriptions                                                        */
+
+struct want {
+	uint32_t kind, uid, gid;
+	uint32_t ngroups;
+	const uint32_t *groups;
+	uint32_t guid, ggid, gpid, gauid, gses;
+	uint64_t ttl_ms;
+	uint64_t t0, t1;	/* t1 != 0: t0 <= issued_ns <= t1 */
+};
+
+/* What a grant from the (root) test process itself looks like. */
+static inline struct want want_self(uint32_t kind, uint32_t uid, uint32_t gid,
+			     uint64_t ttl_ms)
+{
+	struct want w = {
+		.kind = kind, .uid = uid, .gid = gid,
+		.guid = 0, .ggid = 0, .gpid = getpid(),
+		.gauid = cg_self_loginuid(), .gses = cg_self_sessionid(),
+		.ttl_ms = ttl_ms,
+	};
+
+	return w;
+}
+
+static inline void check_desc(struct __test_metadata *_metadata, int line,
+		       const struct credgrant *g, const struct want *w)
+{
+	uint32_t i;
+
+	EXPECT_NE(0, g->id) TH_LOG("line %d", line);
+	EXPECT_EQ(CREDGRANT_SIZE_VER0 + 4 * w->ngroups, g->size)
+		TH_LOG("line %d", line);
+	EXPECT_EQ(w->kind, g->kind) TH_LOG("line %d", line);
+	EXPECT_EQ(w->uid, g->uid) TH_LOG("line %d", line);
+	EXPECT_EQ(w->gid, g->gid) TH_LOG("line %d", line);
+	EXPECT_EQ(w->guid, g->granter_uid) TH_LOG("line %d", line);
+	EXPECT_EQ(w->ggid, g->granter_gid) TH_LOG("line %d", line);
+	EXPECT_EQ(w->gpid, g->granter_pid) TH_LOG("line %d", line);
+	EXPECT_EQ(w->gauid, g->granter_auid) TH_LOG("line %d", line);
+	EXPECT_EQ(w->gses, g->granter_ses) TH_LOG("line %d", line);
+	ASSERT_EQ(w->ngroups, g->ngroups) TH_LOG("line %d", line);
+	for (i = 0; i < w->ngroups; i++)
+		ASSERT_EQ(w->groups[i], g->groups[i])
+			TH_LOG("line %d: groups[%u]", line, i);
+	EXPECT_EQ(w->ttl_ms * NSEC_PER_MSEC, g->expires_ns - g->issued_ns)
+		TH_LOG("line %d: expires_ns - issued_ns", line);
+	if (w->t1) {
+		EXPECT_LE(w->t0, g->issued_ns) TH_LOG("line %d", line);
+		EXPECT_LE(g->issued_ns, w->t1) TH_LOG("line %d", line);
+	}
+}
+
+#define CHECK_DESC(g, w) check_desc(_metadata, __LINE__, g, w)
+
+/* ------------------------------------------------------------------ */
+/* agents                                                              */
+
+static inline void agent_start(struct __test_metadata *_metadata, int line,
+			struct cg_agent *a, const struct cg_agent_opts *o)
+{
+	const char *step = NULL;
+	int ret = cg_agent_start(a, o, &step);
+
+	ASSERT_EQ(0, ret) TH_LOG("line %d: starting agent: %s: %s", line,
+				 step ? step : "?", strerror(-ret));
+}
+
+#define AGENT_START(a, o) agent_start(_metadata, __LINE__, a, o)
+
+/* Agent sends MSG with req; returns the errno (0 on success). */
+static inline int agent_send(struct __test_metadata *_metadata, int line,
+		      struct cg_agent *a, int fd, const struct cg_req *req)
+{
+	struct cg_rep rep;
+	int ret = cg_agent_send(a, fd, MSG, req, MSG_NOSIGNAL | MSG_DONTWAIT,
+				&rep);
+
+	EXPECT_EQ(0, ret) TH_LOG("line %d: agent: %s", line, strerror(-ret));
+	if (ret)
+		return -1;
+	if (rep.ret == MSGLEN)
+		return 0;
+	EXPECT_EQ(-1, rep.ret) TH_LOG("line %d: agent sendmsg returned %lld",
+				      line, (long long)rep.ret);
+	return rep.err;
+}
+
+#define AGENT_SEND_OK(a, fd, req) \
+	ASSERT_EQ(0, agent_send(_metadata, __LINE__, a, fd, req))
+#define AGENT_SEND_FAILS(a, fd, req, err) \
+	ASSERT_EQ(err, agent_send(_metadata, __LINE__, a, fd, req))
+
+static inline void agent_stop(struct __test_metadata *_metadata, struct cg_agent *a)
+{
+	ASSERT_EQ(0, cg_agent_stop(a));
+}
+
+
+#endif /* __KSELFTEST_HARNESS_H */
 
 #endif /* CREDGRANT_UTIL_H */
