@@ -790,6 +790,7 @@ static inline int cg_write_maps(pid_t pid, const char *uid_map,
 enum {
 	CG_OP_SEND = 1,		/* sendmsg(fd, data, [grant], flags) */
 	CG_OP_RECV,		/* recvmsg(fd, datalen, flags, controllen) */
+	CG_OP_RECV_KEEP,	/* same, keeping received descriptors open */
 	CG_OP_ACCEPT,		/* acceptid(fd, desc, size, flags) */
 	CG_OP_IDS,		/* report credentials */
 	CG_OP_CLOSE,		/* close(fd) */
@@ -870,6 +871,10 @@ static inline void cg_agent_loop(int cmdfd, int repfd)
 			rep.ret = cg_recv(cmd.fd, rep.data, cmd.datalen,
 					  cmd.flags, cmd.size, &rep.rcv);
 			cg_rcv_close(&rep.rcv);
+			break;
+		case CG_OP_RECV_KEEP:
+			rep.ret = cg_recv(cmd.fd, rep.data, cmd.datalen,
+					  cmd.flags, cmd.size, &rep.rcv);
 			break;
 		case CG_OP_ACCEPT:
 			rep.ret = cg_acceptid(cmd.fd, cmd.desc, cmd.size,
@@ -1097,19 +1102,37 @@ static inline int cg_agent_send(struct cg_agent *a, int fd, const char *data,
 	return cg_agent_call(a, &cmd, rep);
 }
 
-static inline int cg_agent_recv(struct cg_agent *a, int fd, uint32_t datalen,
-				int flags, size_t controllen,
-				struct cg_rep *rep)
+static inline int cg_agent_recv_op(struct cg_agent *a, uint32_t op, int fd,
+				   uint32_t datalen, int flags,
+				   size_t controllen, struct cg_rep *rep)
 {
 	static struct cg_cmd cmd;
 
 	memset(&cmd, 0, sizeof(cmd));
-	cmd.op = CG_OP_RECV;
+	cmd.op = op;
 	cmd.fd = fd;
 	cmd.flags = flags;
 	cmd.datalen = datalen;
 	cmd.size = controllen;
 	return cg_agent_call(a, &cmd, rep);
+}
+
+/* recvmsg in the agent; descriptors that arrive are closed there. */
+static inline int cg_agent_recv(struct cg_agent *a, int fd, uint32_t datalen,
+				int flags, size_t controllen,
+				struct cg_rep *rep)
+{
+	return cg_agent_recv_op(a, CG_OP_RECV, fd, datalen, flags,
+				controllen, rep);
+}
+
+/* recvmsg in the agent; rep->rcv.fds are open in the agent afterwards. */
+static inline int cg_agent_recv_keep(struct cg_agent *a, int fd,
+				     uint32_t datalen, int flags,
+				     size_t controllen, struct cg_rep *rep)
+{
+	return cg_agent_recv_op(a, CG_OP_RECV_KEEP, fd, datalen, flags,
+				controllen, rep);
 }
 
 static inline int cg_agent_accept(struct cg_agent *a, int fd,
