@@ -345,6 +345,19 @@ TEST_F(acc, accept_groups)
 	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
 }
 
+/* semantics: the kernel keeps groups sorted, as setgroups(2) does. */
+TEST_F(acc, accept_groups_unsorted_request)
+{
+	static const uint32_t req_groups[] = { 30, 10, 20 };
+	static const uint32_t sorted[] = { 10, 20, 30 };
+	struct cg_rcv rcv;
+
+	ISSUE(&rcv, CREDGRANT_GROUPS, 0, 0, req_groups, 3, 0);
+	ACCEPT_OK(self->r, &rcv);
+	EXPECT_OWN_IDS(0, self->ids0.egid, sorted, 3);
+	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
+}
+
 TEST_F(acc, accept_groups_empty)
 {
 	static const gid_t before[] = { 5, 6 };
@@ -460,6 +473,25 @@ TEST_F(acc, become_the_sender)
 	ACCEPT_OK(self->r, &rcv);
 	EXPECT_OWN_IDS(1000, 1001, self->ids0.groups, self->ids0.ngroups);
 	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
+}
+
+/*
+ * semantics: applying an audit-only grant, and ACCEPTID_AUDIT_POP, answer
+ * EOPNOTSUPP until the on-behalf-of audit context exists; the grant is
+ * used up (rejected) and nothing changes.
+ */
+TEST_F(acc, audit_grant_not_applied_yet)
+{
+	struct cg_rcv rcv;
+
+	ISSUE(&rcv, CREDGRANT_AUDIT, 0, 0, NULL, 0, 0);
+	EXPECT_EQ(CREDGRANT_AUDIT, cg_desc(&rcv)->kind);
+	ACCEPT_FAILS(self->r, rcv.desc, rcv.grant_len, 0, EOPNOTSUPP);
+	EXPECT_UNCHANGED();
+	ACCEPT_FAILS(self->r, rcv.desc, rcv.grant_len, 0, ENOENT);
+	ACCEPT_FAILS(-1, NULL, 0, ACCEPTID_AUDIT_POP, EOPNOTSUPP);
+	EXPECT_UNCHANGED();
+	EXPECT_COUNTERS(&self->before, 1, 0, 1, 0, 0);
 }
 
 /* Rule 14: single use. */

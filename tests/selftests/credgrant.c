@@ -277,6 +277,26 @@ TEST_F(grant, groups_description)
 	EXPECT_COUNTERS(&self->before, 2, 0, 0, 0, 0);
 }
 
+/* semantics: groups are listed sorted by gid, duplicates kept. */
+TEST_F(grant, groups_sorted_duplicates_kept)
+{
+	static const uint32_t req_groups[] = { 30, 10, 20, 10 };
+	static const uint32_t sorted[] = { 10, 10, 20, 30 };
+	struct cg_req req;
+	struct cg_rcv rcv;
+	struct want w;
+
+	cg_req_init(&req, CREDGRANT_GROUPS, 0, 0, 0, req_groups, 4);
+	SEND_OK(self->s, MSG, &req);
+	RECV_GRANT(self->r, MSG, &rcv);
+	w = want_self(CREDGRANT_GROUPS, CG_UNSET_ID, CG_UNSET_ID,
+		      self->sys.val[SYS_TTL_DEFAULT]);
+	w.ngroups = 4;
+	w.groups = sorted;
+	CHECK_DESC(cg_desc(&rcv), &w);
+	EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, 0);
+}
+
 /* Rule 4 boundary: exactly CREDGRANT_NGROUPS_MAX groups are accepted. */
 TEST_F(grant, ngroups_max_accepted)
 {
@@ -1735,6 +1755,25 @@ TEST_F(stream, large_grant_message_not_merged)
 	}
 	EXPECT_EQ(1, grants);
 	RECV_PLAIN(self->r, "tail", &rcv);
+	EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, 0);
+}
+
+/* semantics: a grant on a zero-length stream send has nothing to ride. */
+TEST_F(stream, zero_length_send_einval)
+{
+	struct cg_req req;
+	struct cg_rcv rcv;
+
+	cg_req_init(&req, CREDGRANT_UID, 1234, 0, 0, NULL, 0);
+	errno = 0;
+	ASSERT_EQ(-1, cg_send_grant(self->s, "", 0, &req,
+				    MSG_NOSIGNAL | MSG_DONTWAIT));
+	ASSERT_EQ(EINVAL, errno) TH_LOG("%s", strerror(errno));
+	EXPECT_EMPTY(self->r);
+	EXPECT_COUNTERS(&self->before, 0, 0, 0, 0, 0);
+	/* one byte carries it */
+	SEND_OK(self->s, "x", &req);
+	RECV_GRANT(self->r, "x", &rcv);
 	EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, 0);
 }
 
