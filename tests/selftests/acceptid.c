@@ -545,6 +545,11 @@ TEST_F(acc, other_socket_enoent)
 	ACCEPT_FAILS(sv[1], rcv.desc, rcv.grant_len, 0, ENOENT);
 	close(sv[0]);
 	close(sv[1]);
+	/* a socket of another family has no pending grants either */
+	sv[0] = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, sv[0]);
+	ACCEPT_FAILS(sv[0], rcv.desc, rcv.grant_len, 0, ENOENT);
+	close(sv[0]);
 	EXPECT_UNCHANGED();
 	EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, 0);
 	ACCEPT_OK(self->r, &rcv);
@@ -887,6 +892,28 @@ TEST_F(acc, e2big_nonzero_extension)
 	EXPECT_UNCHANGED();
 	EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, 0);
 	ACCEPT_OK(self->r, &rcv);
+	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
+}
+
+/* ... and zero bytes past the known fields are accepted (openat2 style). */
+TEST_F(acc, zero_extension_accepted)
+{
+	static const uint32_t g[] = { 10, 20 };
+	uint64_t desc[(CG_DESC_MAX + 7) / 8 + 4];
+	struct credgrant *d = (struct credgrant *)desc;
+	unsigned char *p = (unsigned char *)desc;
+	struct cg_rcv rcv;
+	size_t size;
+
+	ISSUE(&rcv, CREDGRANT_GID | CREDGRANT_GROUPS, 0, 2345, g, 2, 0);
+	/* fixed part 64 + 16 zero bytes, then the two groups */
+	size = rcv.grant_len + 16;
+	memset(desc, 0, sizeof(desc));
+	memcpy(desc, rcv.desc, CREDGRANT_SIZE_VER0);
+	memcpy(p + CREDGRANT_SIZE_VER0 + 16, cg_desc(&rcv)->groups, 8);
+	d->size = size;
+	accept_ok(_metadata, __LINE__, self->r, desc, size, 0);
+	EXPECT_OWN_IDS(0, 2345, g, 2);
 	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
 }
 

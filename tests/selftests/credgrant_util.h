@@ -384,7 +384,8 @@ static inline ssize_t cg_sendmsg(int fd, const void *data, size_t len,
 			c->cmsg_level = cm[i].level;
 			c->cmsg_type = cm[i].type;
 			c->cmsg_len = CMSG_LEN(cm[i].len);
-			memcpy(CMSG_DATA(c), cm[i].data, cm[i].len);
+			if (cm[i].len)
+				memcpy(CMSG_DATA(c), cm[i].data, cm[i].len);
 			c = (struct cmsghdr *)((char *)c + CMSG_SPACE(cm[i].len));
 		}
 	}
