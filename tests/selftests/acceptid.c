@@ -31,6 +31,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/netlink.h>
 
 /* see credgrant.c: harness-internal -Wextra noise */
 #pragma GCC diagnostic ignored "-Wclobbered"
@@ -546,7 +547,7 @@ TEST_F(acc, other_socket_enoent)
 	close(sv[0]);
 	close(sv[1]);
 	/* a socket of another family has no pending grants either */
-	sv[0] = socket(AF_INET, SOCK_DGRAM, 0);
+	sv[0] = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
 	ASSERT_LE(0, sv[0]);
 	ACCEPT_FAILS(sv[0], rcv.desc, rcv.grant_len, 0, ENOENT);
 	close(sv[0]);

@@ -2042,7 +2042,13 @@ TEST_F(misc, not_af_unix_einval)
 	EXPECT_EQ(EINVAL, errno) TH_LOG("netlink: %s", strerror(errno));
 	close(fd);
 
+	/* UDP too, where the kernel has IPv4 */
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0 && errno == EAFNOSUPPORT) {
+		TH_LOG("no AF_INET in this kernel: checked netlink only");
+		EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, 0);
+		return;
+	}
 	ASSERT_LE(0, fd);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&sin, sizeof(sin)));
@@ -2152,6 +2158,8 @@ TEST_F(misc, override_creds_eperm)
 	int ret, res = 0, pers;
 
 	ret = uring_init(&u);
+	if (ret == -ENOSYS)
+		SKIP(return, "io_uring_setup: ENOSYS: the kernel needs CONFIG_IO_URING=y for this test");
 	ASSERT_EQ(0, ret) TH_LOG("io_uring_setup: %s", strerror(-ret));
 	cg_req_init(&req, CREDGRANT_UID, 1234, 0, 0, NULL, 0);
 	memset(ctl, 0, sizeof(ctl));
