@@ -1,0 +1,158 @@
+# credpass: the one entry point.
+#
+#   make            user space: test suites, demo, tools, host unit tests
+#   make kernel     the test kernel (build/kernel/obj/arch/x86/boot/bzImage)
+#   make vm         kernel + initramfs: what tests/vm/run boots
+#   make check      host unit tests + all suites in one VM boot + KUnit
+#   make demo       boot the VM and show SO_PEERCRED across namespaces
+#   make clean      remove build/
+#
+# Every target first runs scripts/deps.sh (installs missing Debian packages).
+# Everything is built under build/.  See README.md for the conventions.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-print-directory
+
+B := build
+KDIR := $(B)/kernel
+KSRC := $(KDIR)/src
+KOBJ := $(KDIR)/obj
+BZIMAGE := $(KOBJ)/arch/x86/boot/bzImage
+TARBALL := /usr/src/linux-source-6.12.tar.xz
+NPROC := $(shell nproc)
+
+# --- dependencies: once per top-level make --------------------------------
+ifndef CREDPASS_DEPS_DONE
+ifneq ($(shell scripts/deps.sh >&2 && echo ok),ok)
+$(error scripts/deps.sh failed: see above)
+endif
+export CREDPASS_DEPS_DONE := 1
+endif
+
+# --- user-space flags -------------------------------------------------------
+CC := gcc
+WARN := -Wall -Wextra -Werror
+CFLAGS := -O2 -g $(WARN) -D_GNU_SOURCE
+UAPI := -I include/uapi
+# -isystem: kselftest_harness.h itself is not -Wextra clean (unused
+# parameters, -Wclobbered); our code still is.
+KSFT := -isystem $(KSRC)/tools/testing/selftests
+
+# --- kernel inputs ------------------------------------------------------------
+OVERLAY_ROOTS := include kernel net fs security arch init
+OVERLAY_FILES := $(wildcard $(shell git ls-files -- $(OVERLAY_ROOTS) 2>/dev/null))
+PATCH_FILES := $(wildcard patches/series patches/*.patch patches/*.diff)
+CONFIG_FRAGMENTS := $(sort $(wildcard config/*.config))
+KERNEL_INPUTS := $(OVERLAY_FILES) $(PATCH_FILES) $(CONFIG_FRAGMENTS)
+
+.PHONY: FORCE
+# A file listing the kernel inputs, rewritten only when the list changes, so
+# that removing an overlay file, patch or fragment also triggers a rebuild.
+$(KDIR)/inputs.list: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' $(KERNEL_INPUTS) $(TARBALL) >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+$(KDIR)/prepared.stamp: $(KDIR)/inputs.list $(OVERLAY_FILES) $(PATCH_FILES) \
+		scripts/prepare-kernel.sh $(TARBALL)
+	BUILD=$(abspath $(B)) scripts/prepare-kernel.sh
+	@touch $@
+
+$(KDIR)/config.stamp: $(KDIR)/prepared.stamp $(CONFIG_FRAGMENTS) scripts/config-kernel.sh
+	BUILD=$(abspath $(B)) scripts/config-kernel.sh
+	@touch $@
+
+# The kernel's own make decides what to recompile; it is not even started
+# when no input changed since the last build.
+KMAKE = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	CCACHE_BASEDIR=$(CURDIR) \
+	$(MAKE) -C $(KSRC) O=$(abspath $(KOBJ)) ARCH=x86_64 CC="ccache gcc" -j$(NPROC)
+$(KDIR)/kernel.stamp: $(KDIR)/config.stamp
+	@echo "  KERNEL  building bzImage (log: $(KDIR)/build.log)"
+	@set -o pipefail; $(KMAKE) bzImage 2>&1 | tee $(KDIR)/build.log | \
+		grep -E '^  (LD|AR|BUILD|CC) .*(vmlinux|bzImage)|error|warning:' || true
+	@test -f $(BZIMAGE) && ! grep -q -E '^make.*Error|error:' $(KDIR)/build.log || \
+		{ tail -n 40 $(KDIR)/build.log; echo "kernel build failed: $(KDIR)/build.log"; exit 1; }
+	@touch $@
+
+.PHONY: kernel kernel-prepare
+kernel-prepare: $(KDIR)/prepared.stamp
+kernel: $(KDIR)/kernel.stamp
+
+# --- host tools ---------------------------------------------------------------
+$(B)/tools/tapsum: tools/tapsum.c tools/tap.c tools/tap.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ tools/tapsum.c tools/tap.c
+
+$(B)/tools/gen_init_cpio: $(KDIR)/prepared.stamp
+	@mkdir -p $(@D)
+	$(CC) -O2 -o $@ $(KSRC)/usr/gen_init_cpio.c
+
+# --- in-VM test suites: every tests/selftests/*.c is one suite -------------
+SELFTEST_SRCS := $(sort $(wildcard tests/selftests/*.c))
+SELFTEST_HDRS := $(wildcard tests/selftests/*.h)
+SUITES := $(patsubst tests/selftests/%.c,%,$(SELFTEST_SRCS))
+SUITE_BINS := $(addprefix $(B)/tests/,$(SUITES))
+UAPI_HDRS := $(shell find include/uapi -name '*.h' 2>/dev/null)
+
+$(B)/tests/%: tests/selftests/%.c $(SELFTEST_HDRS) $(UAPI_HDRS) $(KDIR)/prepared.stamp
+	@mkdir -p $(@D)
+	$(CC) -static $(CFLAGS) $(UAPI) $(KSFT) -o $@ $< -lcap -lpthread
+
+# --- guest tools and demos (static) --------------------------------------------
+DEMO_SRCS := $(sort $(wildcard tests/demo/*.c))
+DEMO_BINS := $(patsubst tests/demo/%.c,$(B)/demo/%,$(DEMO_SRCS))
+GUEST_TOOLS := $(B)/vm/credpass-exit $(DEMO_BINS)
+
+$(B)/vm/credpass-exit: tests/vm/credpass-exit.c
+	@mkdir -p $(@D)
+	$(CC) -static $(CFLAGS) -o $@ $<
+
+$(B)/demo/%: tests/demo/%.c $(UAPI_HDRS)
+	@mkdir -p $(@D)
+	$(CC) -static $(CFLAGS) $(UAPI) -o $@ $< -lcap -lpthread
+
+# --- initramfs ------------------------------------------------------------------
+$(B)/vm/initramfs.list: FORCE
+	@mkdir -p $(@D)
+	@scripts/mkinitramfs.sh $@ $(SUITE_BINS) -- $(GUEST_TOOLS)
+
+$(B)/vm/initramfs.cpio: $(B)/vm/initramfs.list $(B)/tools/gen_init_cpio \
+		$(SUITE_BINS) $(GUEST_TOOLS) tests/vm/init tests/vm/run-suites \
+		tests/vm/passwd tests/vm/group /bin/busybox
+	$(B)/tools/gen_init_cpio $< >$@
+
+.PHONY: vm
+vm: $(KDIR)/kernel.stamp $(B)/vm/initramfs.cpio
+
+# --- host unit tests: tests/unit/*.c, cmocka, plain and ASan/UBSan ----------------
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
+UNIT_LIB_SRCS := tools/tap.c
+UNIT_LIB_HDRS := tools/tap.h
+UNIT_BINS := $(addprefix $(B)/unit/,$(UNIT_NAMES)) \
+	$(addsuffix -asan,$(addprefix $(B)/unit/,$(UNIT_NAMES)))
+
+$(B)/unit/%: tests/unit/%.c $(UNIT_LIB_SRCS) $(UNIT_LIB_HDRS) $(UAPI_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(UAPI) -o $@ $< $(UNIT_LIB_SRCS) -lcmocka
+$(B)/unit/%-asan: tests/unit/%.c $(UNIT_LIB_SRCS) $(UNIT_LIB_HDRS) $(UAPI_HDRS)
+	@mkdir -p $(@D)
+	$(CC) -O1 -g $(WARN) -D_GNU_SOURCE -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -fno-omit-frame-pointer $(UAPI) \
+		-o $@ $< $(UNIT_LIB_SRCS) -lcmocka
+
+# --- top-level targets ---------------------------------------------------------------
+.PHONY: all check demo clean
+all: $(SUITE_BINS) $(GUEST_TOOLS) $(UNIT_BINS) $(B)/tools/tapsum
+
+check: all vm
+	@SUITES="$(SUITES)" UNIT_BINS="$(UNIT_BINS)" scripts/check.sh
+
+demo: all vm
+	@CREDPASS_VM_NOBUILD=1 VM_LOG=$(B)/demo/console.log tests/vm/run -- peercred-demo
+
+clean:
+	rm -rf $(B)

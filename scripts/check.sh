@@ -1,0 +1,55 @@
+#!/bin/bash
+# `make check` after the build: host unit tests, then every in-VM suite in
+# one VM boot (KUnit runs during that boot), then one summary.  Called by
+# the Makefile with SUITES (in-VM suite names) and UNIT_BINS (host unit test
+# binaries) in the environment.  Ends with exactly one line
+# "N passed, N failed[, N skipped]" and exits non-zero on any failure.
+set -eu
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+cd "$REPO"
+B=build
+OUT=$B/check
+TAPSUM=$B/tools/tapsum
+rm -rf "$OUT"
+mkdir -p "$OUT"
+expect=()
+fails=()
+
+# --- host unit tests (cmocka, TAP output) -----------------------------------
+: >"$OUT/unit.tap"
+for bin in ${UNIT_BINS:-}; do
+	name=unit/${bin##*/}
+	expect+=(--expect "$name")
+	echo "== $name"
+	{
+		echo "# credpass-suite: $name"
+		rc=0
+		CMOCKA_MESSAGE_OUTPUT=TAP \
+		ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+			"$bin" 2>&1 || rc=$?
+		echo "# credpass-suite-exit: $name $rc"
+	} | tee -a "$OUT/unit.tap"
+done
+
+# --- all in-VM suites, one boot ------------------------------------------------
+for s in ${SUITES:-}; do expect+=(--expect "$s"); done
+echo "== VM: ${SUITES:-no suites} (console log: $OUT/console.log)"
+set +e
+CREDPASS_VM_NOBUILD=1 VM_LOG=$OUT/console.log tests/vm/run -- run-suites | tee "$OUT/vm.tap"
+vmrc=${PIPESTATUS[0]}
+set -e
+if [ "$vmrc" != 0 ]; then
+	fails+=(--fail "VM run failed (tests/vm/run exit $vmrc), console log $OUT/console.log")
+fi
+# A kernel oops or warning is a failure even when every test passed.
+while IFS= read -r line; do
+	fails+=(--fail "kernel: $line")
+done < <(tr -d '\r' <"$OUT/console.log" 2>/dev/null |
+	grep -E 'Kernel panic|kernel BUG at|BUG: |Oops|WARNING: |general protection fault|UBSAN:|KASAN:|hung_task' |
+	head -n 5 || true)
+
+echo "== summary"
+exec "$TAPSUM" --suites "$OUT/unit.tap" --suites "$OUT/vm.tap" \
+	--kunit "$OUT/console.log" "${expect[@]}" "${fails[@]}"

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Host unit tests of the `make check` result parser (tools/tap.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../tools/tap.h"
+
+static void feed(struct tap_suite *s, const char *text)
+{
+	char *copy = strdup(text), *save = NULL, *line;
+
+	assert_non_null(copy);
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		tap_suite_line(s, line);
+	free(copy);
+}
+
+static void test_classify(void **state)
+{
+	int indent = -1;
+
+	(void)state;
+	assert_int_equal(tap_classify("ok 1 a.b", &indent), TAP_PASS);
+	assert_int_equal(indent, 0);
+	assert_int_equal(tap_classify("not ok 12 a.b", NULL), TAP_FAIL);
+	assert_int_equal(tap_classify("ok 3 x # SKIP no userns", NULL), TAP_SKIP);
+	assert_int_equal(tap_classify("not ok 3 x # SKIP", NULL), TAP_SKIP);
+	assert_int_equal(tap_classify("not ok 4 x # TODO later", NULL), TAP_SKIP);
+	assert_int_equal(tap_classify("ok 5 x # XFAIL known", NULL), TAP_PASS);
+	assert_int_equal(tap_classify("ok 6 name#with#hashes", NULL), TAP_PASS);
+	assert_int_equal(tap_classify("        not ok 2 param", &indent), TAP_FAIL);
+	assert_int_equal(indent, 8);
+	assert_int_equal(tap_classify("# ok 1 comment", NULL), TAP_NONE);
+	assert_int_equal(tap_classify("okay 1", NULL), TAP_NONE);
+	assert_int_equal(tap_classify("ok x", NULL), TAP_NONE);
+	assert_int_equal(tap_classify("", NULL), TAP_NONE);
+}
+
+/* What kselftest_harness.h prints, abridged. */
+static const char harness_ok[] =
+	"TAP version 13\n"
+	"1..3\n"
+	"# Starting 3 tests from 3 test cases.\n"
+	"#  RUN           peer.stream.a ...\n"
+	"#            OK  peer.stream.a\n"
+	"ok 1 peer.stream.a\n"
+	"ok 2 peer.dgram.a\n"
+	"#      SKIP      no pidfd\n"
+	"ok 3 peer.seqpacket.a # SKIP no pidfd\n"
+	"# PASSED: 3 / 3 tests passed.\n"
+	"# Totals: pass:2 fail:0 xfail:0 xpass:0 skip:1 error:0\n";
+
+static void test_suite_pass_skip(void **state)
+{
+	struct tap_suite s;
+
+	(void)state;
+	tap_suite_init(&s, "peer");
+	feed(&s, harness_ok);
+	s.ended = true;
+	s.exit_status = 0;
+	tap_suite_finish(&s);
+	assert_int_equal(s.plan, 3);
+	assert_int_equal(s.results, 3);
+	assert_int_equal(s.passed, 2);
+	assert_int_equal(s.failed, 0);
+	assert_int_equal(s.skipped, 1);
+	assert_string_equal(s.problem, "");
+}
+
+static void test_suite_failure_is_not_doubled(void **state)
+{
+	struct tap_suite s;
+
+	(void)state;
+	tap_suite_init(&s, "peer");
+	feed(&s, "1..2\nok 1 a\nnot ok 2 b\n");
+	s.ended = true;
+	s.exit_status = 1;		/* the harness exits 1 on failure */
+	tap_suite_finish(&s);
+	assert_int_equal(s.passed, 1);
+	assert_int_equal(s.failed, 1);
+	assert_string_equal(s.problem, "");
+}
+
+static void test_suite_crash(void **state)
+{
+	struct tap_suite s;
+
+	(void)state;
+	tap_suite_init(&s, "peer");
+	feed(&s, "1..4\nok 1 a\nok 2 b\n");
+	s.ended = true;
+	s.exit_status = 139;		/* SIGSEGV as the shell reports it */
+	tap_suite_finish(&s);
+	assert_int_equal(s.passed, 2);
+	assert_int_equal(s.failed, 1);
+	assert_non_null(strstr(s.problem, "signal 11"));
+}
+
+static void test_suite_short_plan(void **state)
+{
+	struct tap_suite s;
+
+	(void)state;
+	tap_suite_init(&s, "peer");
+	feed(&s, "1..3\nok 1 a\nok 2 b\n");
+	s.ended = true;
+	s.exit_status = 0;
+	tap_suite_finish(&s);
+	assert_int_equal(s.failed, 1);
+	assert_string_equal(s.problem, "reported 2 results, plan was 3");
+
+	tap_suite_init(&s, "noplan");
+	feed(&s, "ok 1 a\n");
+	s.ended = true;
+	s.exit_status = 0;
+	tap_suite_finish(&s);
+	assert_int_equal(s.failed, 1);
+	assert_string_equal(s.problem, "printed no TAP plan (1..N)");
+}
+
+static void test_stream(void **state)
+{
+	static char text[] =
+		"boot noise\n"
+		"# credpass-suite: one\r\n"
+		"1..1\r\n"
+		"ok 1 x\r\n"
+		"# credpass-suite-exit: one 0\r\n"
+		"# credpass-suite: two\n"
+		"1..2\n"
+		"ok 1 y\n";		/* VM died here */
+	FILE *f = fmemopen(text, strlen(text), "r");
+	struct tap_suite *s = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(tap_parse_stream(f, &s, &n), 0);
+	fclose(f);
+	assert_int_equal(n, 2);
+	assert_string_equal(s[0].name, "one");
+	assert_int_equal(s[0].passed, 1);
+	assert_int_equal(s[0].failed, 0);
+	assert_string_equal(s[1].name, "two");
+	assert_int_equal(s[1].passed, 1);
+	assert_int_equal(s[1].failed, 1);
+	assert_false(s[1].ended);
+	assert_non_null(strstr(s[1].problem, "did not finish"));
+	free(s);
+}
+
+static void feed_kunit(struct tap_kunit *k, const char *text)
+{
+	char *copy = strdup(text), *save = NULL, *line;
+
+	assert_non_null(copy);
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		tap_kunit_line(k, line);
+	free(copy);
+}
+
+/* KUnit at boot: two suites, a parameterised case, a failing leaf. */
+static const char kunit_console[] =
+	"[    0.100000] ok 1 this is not KTAP yet\r\n"
+	"[    0.500000] KTAP version 1\r\n"
+	"[    0.500001] 1..2\r\n"
+	"[    0.500002]     KTAP version 1\r\n"
+	"[    0.500003]     # Subtest: alpha\r\n"
+	"[    0.500004]     1..3\r\n"
+	"[    0.500005]     ok 1 alpha_simple\r\n"
+	"[    0.500006]         KTAP version 1\r\n"
+	"[    0.500007]         # Subtest: alpha_params\r\n"
+	"[    0.500008]         ok 1 p0\r\n"
+	"[    0.500009]         not ok 2 p1\r\n"
+	"[    0.500010]         ok 3 p2 # SKIP unsupported\r\n"
+	"[    0.500011]     not ok 2 alpha_params\r\n"
+	"[    0.500012]     ok 3 alpha_skip # SKIP later\r\n"
+	"[    0.500013] # alpha: pass:1 fail:1 skip:1 total:3\r\n"
+	"[    0.500014] not ok 1 alpha\r\n"
+	"[    0.500015]     KTAP version 1\r\n"
+	"[    0.500016]     # Subtest: beta\r\n"
+	"[    0.500017]     1..1\r\n"
+	"[    0.500018]     ok 1 beta_case\r\n"
+	"[    0.500019] not ok 2 beta\r\n";
+
+static void test_kunit_leaves(void **state)
+{
+	struct tap_kunit k;
+
+	(void)state;
+	tap_kunit_init(&k);
+	feed_kunit(&k, kunit_console);
+	assert_true(k.seen_ktap);
+	/* leaves: alpha_simple, p0, p2(skip), p1(fail), alpha_skip, beta_case */
+	assert_int_equal(k.sum.passed, 3);
+	assert_int_equal(k.sum.skipped, 2);
+	/* p1, plus beta failing with all its cases passing (suite exit?) */
+	assert_int_equal(k.sum.failed, 2);
+	assert_non_null(strstr(k.sum.problem, "beta"));
+}
+
+static void test_kunit_none(void **state)
+{
+	struct tap_kunit k;
+
+	(void)state;
+	tap_kunit_init(&k);
+	feed_kunit(&k, "Linux version 6.12\nok 1 nothing\nKTAP version 1\n1..0\n");
+	assert_true(k.seen_ktap);
+	assert_int_equal(k.sum.passed + k.sum.failed + k.sum.skipped, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_suite_pass_skip),
+		cmocka_unit_test(test_suite_failure_is_not_doubled),
+		cmocka_unit_test(test_suite_crash),
+		cmocka_unit_test(test_suite_short_plan),
+		cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_kunit_leaves),
+		cmocka_unit_test(test_kunit_none),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Result parsing for `make check`: kselftest/TAP output of test suites and
+ * KUnit's KTAP on the kernel console.
+ *
+ * Suite stream format (what tests/vm/run-suites and the host unit test
+ * runner print):
+ *
+ *	# credpass-suite: NAME
+ *	...the suite's TAP output...
+ *	# credpass-suite-exit: NAME STATUS
+ */
+#ifndef CREDPASS_TAP_H
+#define CREDPASS_TAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define TAP_NAME_MAX	128
+#define TAP_PROBLEM_MAX	256
+
+struct tap_suite {
+	char name[TAP_NAME_MAX];
+	int plan;		/* from "1..N"; -1 when none seen */
+	int results;		/* top-level result lines seen */
+	int passed, failed, skipped;
+	int exit_status;	/* -1 while no exit line was seen */
+	bool ended;		/* exit line seen */
+	/* Set by tap_suite_finish() when the suite counts one extra failure. */
+	char problem[TAP_PROBLEM_MAX];
+};
+
+enum tap_result { TAP_NONE, TAP_PASS, TAP_FAIL, TAP_SKIP };
+
+/*
+ * Classify one TAP line: a result line "ok N ..." / "not ok N ..." after
+ * `indent` leading spaces.  Returns TAP_NONE for anything else.
+ */
+enum tap_result tap_classify(const char *line, int *indent);
+
+void tap_suite_init(struct tap_suite *s, const char *name);
+/* Feed one line (without newline) of the suite's own output. */
+void tap_suite_line(struct tap_suite *s, const char *line);
+/*
+ * Decide whether the suite as a whole is broken (no plan, fewer results
+ * than planned, crash, non-zero exit without a failing result, never
+ * finished) and if so count one extra failure and describe it in
+ * s->problem.
+ */
+void tap_suite_finish(struct tap_suite *s);
+
+/*
+ * Parse a suite stream.  Appends the suites found to *suites (realloc'd),
+ * finishing each; returns 0 or -1 on allocation failure.
+ */
+int tap_parse_stream(FILE *in, struct tap_suite **suites, size_t *n);
+
+/*
+ * KUnit: feed console lines (kernel log, possibly with "\r" and printk
+ * timestamps).  Leaf test cases (result lines with no nested results) below
+ * the top level are counted; a failed parent without a failed leaf below it
+ * (e.g. a suite whose init failed) counts as one failure.
+ */
+struct tap_kunit {
+	struct tap_suite sum;	/* name "kunit", passed/failed/skipped */
+	bool seen_ktap;		/* a "KTAP version" line was seen */
+	int depth_children[16];	/* results seen at level i since last result at level i-1 */
+	int depth_failed[16];	/* failed leaves at level >= i since last result at level i-1 */
+};
+
+void tap_kunit_init(struct tap_kunit *k);
+void tap_kunit_line(struct tap_kunit *k, const char *line);
+
+#endif

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tapsum: summarise `make check` results.
+ *
+ *   tapsum [--suites FILE]... [--kunit CONSOLE_LOG] [--expect NAME]...
+ *          [--fail REASON]...
+ *
+ * --suites  a suite stream (see tap.h); every suite in it is counted
+ * --kunit   the kernel console log; KUnit leaf cases are counted as "kunit"
+ * --expect  a suite that must appear in some stream (else one failure)
+ * --fail    one failure for something outside any suite (VM crash, ...)
+ *
+ * Prints one line per suite, then exactly one final line
+ * "N passed, N failed[, N skipped]"; exits 1 if anything failed.
+ */
+#include "tap.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct totals {
+	int passed, failed, skipped;
+};
+
+static void report(const struct tap_suite *s, struct totals *t)
+{
+	printf("%s: %d passed, %d failed", s->name, s->passed, s->failed);
+	if (s->skipped)
+		printf(", %d skipped", s->skipped);
+	if (s->problem[0])
+		printf(" (%s)", s->problem);
+	printf("\n");
+	t->passed += s->passed;
+	t->failed += s->failed;
+	t->skipped += s->skipped;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: tapsum [--suites FILE]... [--kunit LOG] [--expect NAME]... [--fail REASON]...\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct tap_suite *suites = NULL;
+	size_t nsuites = 0, i;
+	const char **expect = calloc((size_t)argc, sizeof(*expect));
+	const char **fail = calloc((size_t)argc, sizeof(*fail));
+	size_t nexpect = 0, nfail = 0;
+	const char *kunit_log = NULL;
+	struct totals t = { 0, 0, 0 };
+	int a;
+
+	if (!expect || !fail)
+		return 2;
+	for (a = 1; a < argc; a++) {
+		if (a + 1 >= argc)
+			usage();
+		if (!strcmp(argv[a], "--suites")) {
+			FILE *f = fopen(argv[++a], "r");
+
+			if (!f) {
+				fprintf(stderr, "tapsum: %s: %s\n", argv[a], strerror(errno));
+				fail[nfail++] = "suite output missing";
+				continue;
+			}
+			if (tap_parse_stream(f, &suites, &nsuites))
+				return 2;
+			fclose(f);
+		} else if (!strcmp(argv[a], "--kunit")) {
+			kunit_log = argv[++a];
+		} else if (!strcmp(argv[a], "--expect")) {
+			expect[nexpect++] = argv[++a];
+		} else if (!strcmp(argv[a], "--fail")) {
+			fail[nfail++] = argv[++a];
+		} else {
+			usage();
+		}
+	}
+
+	for (i = 0; i < nsuites; i++)
+		report(&suites[i], &t);
+
+	for (a = 0; a < (int)nexpect; a++) {
+		bool found = false;
+
+		for (i = 0; i < nsuites; i++)
+			found |= !strcmp(suites[i].name, expect[a]);
+		if (!found) {
+			printf("%s: 0 passed, 1 failed (never ran)\n", expect[a]);
+			t.failed++;
+		}
+	}
+
+	if (kunit_log) {
+		FILE *f = fopen(kunit_log, "r");
+		struct tap_kunit k;
+		char *line = NULL;
+		size_t cap = 0;
+
+		tap_kunit_init(&k);
+		if (f) {
+			while (getline(&line, &cap, f) >= 0)
+				tap_kunit_line(&k, line);
+			free(line);
+			fclose(f);
+		}
+		if (k.seen_ktap)
+			report(&k.sum, &t);
+		else
+			printf("kunit: no KTAP output on the console (no KUnit suite built in?)\n");
+	}
+
+	for (a = 0; a < (int)nfail; a++) {
+		printf("FAILED: %s\n", fail[a]);
+		t.failed++;
+	}
+
+	printf("%d passed, %d failed", t.passed, t.failed);
+	if (t.skipped)
+		printf(", %d skipped", t.skipped);
+	printf("\n");
+	free(suites);
+	free(expect);
+	free(fail);
+	return t.failed ? 1 : 0;
+}
