@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * credpass: kernel-issued credential grants over AF_UNIX.
+ *
+ * The hooks that upstream files call. The grant object itself is private to
+ * kernel/credpass/; callers only carry pointers to it.
+ */
+#ifndef _LINUX_CREDPASS_H
+#define _LINUX_CREDPASS_H
+
+#include <linux/list.h>
+#include <linux/types.h>
+#include <uapi/linux/credpass.h>
+
+struct cred_grant;
+struct cmsghdr;
+struct msghdr;
+struct sock;
+struct socket;
+struct task_struct;
+
+/*
+ * Grants received on one AF_UNIX socket and not yet accepted, and markers
+ * of the ones that expired there; lives in struct unix_sock.
+ */
+struct credgrant_sock {
+	struct list_head pending;
+	struct list_head markers;
+	unsigned int nr_markers;
+	bool embryo_optin;	/* listener's opt-in, for a not yet accepted socket */
+};
+
+#ifdef CONFIG_CREDPASS
+
+int credgrant_scm_send(struct socket *sock, struct cmsghdr *cmsg,
+		       struct cred_grant **grantp);
+struct cred_grant *credgrant_get(struct cred_grant *g);
+void credgrant_put(struct cred_grant *g);
+void credgrant_release(struct cred_grant *g);
+int credgrant_queue(struct cred_grant *g, struct sock *other);
+void credgrant_recv(struct socket *sock, struct msghdr *msg,
+		    struct cred_grant *g, bool peek);
+void credgrant_sock_init(struct credgrant_sock *cs);
+void credgrant_sock_connect(struct credgrant_sock *embryo,
+			    const struct sock *listener);
+void credgrant_sock_release(struct credgrant_sock *cs);
+void credgrant_task_exec(struct task_struct *tsk);
+void credgrant_task_exit(struct task_struct *tsk);
+
+#else /* !CONFIG_CREDPASS */
+
+static inline int credgrant_scm_send(struct socket *sock, struct cmsghdr *cmsg,
+				     struct cred_grant **grantp)
+{
+	return -EINVAL;
+}
+
+static inline struct cred_grant *credgrant_get(struct cred_grant *g)
+{
+	return g;
+}
+
+static inline void credgrant_put(struct cred_grant *g) { }
+static inline void credgrant_release(struct cred_grant *g) { }
+
+static inline int credgrant_queue(struct cred_grant *g, struct sock *other)
+{
+	return 0;
+}
+
+static inline void credgrant_recv(struct socket *sock, struct msghdr *msg,
+				  struct cred_grant *g, bool peek) { }
+static inline void credgrant_sock_init(struct credgrant_sock *cs) { }
+static inline void credgrant_sock_connect(struct credgrant_sock *embryo,
+					  const struct sock *listener) { }
+static inline void credgrant_sock_release(struct credgrant_sock *cs) { }
+static inline void credgrant_task_exec(struct task_struct *tsk) { }
+static inline void credgrant_task_exit(struct task_struct *tsk) { }
+
+#endif /* CONFIG_CREDPASS */
+
+#endif /* _LINUX_CREDPASS_H */

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * credpass: acceptid(2), apply a grant the caller has inspected.
+ *
+ * The caller names the grant by the description it received; the kernel
+ * compares the description field by field with what it delivered and
+ * applies exactly that in one commit_creds(), with the consequences of
+ * setresuid(2), setresgid(2) and setgroups(2) for capabilities, keyrings,
+ * RLIMIT_NPROC and security modules.  Like those raw system calls it
+ * changes the calling thread only.  Once the grant is found it is used up,
+ * whatever the outcome.
+ */
+
+#include <linux/cred.h>
+#include <linux/net.h>
+#include <linux/resource.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>
+#include <linux/security.h>
+#include <linux/slab.h>
+#include <linux/syscalls.h>
+#include <linux/uaccess.h>
+#include <linux/user_namespace.h>
+#include <net/af_unix.h>
+
+#include "grant.h"
+
+/* The largest description: a future fixed part up to a page, plus groups. */
+#define CG_EXPECT_MAX	(PAGE_SIZE + sizeof(u32) * CREDGRANT_NGROUPS_MAX)
+
+/*
+ * Copy the caller's description and normalise it to the size this kernel
+ * knows: sizeof(struct credgrant) + 4 * ngroups.  A larger fixed part is
+ * accepted when its unknown bytes are zero, as openat2() does.
+ */
+static struct credgrant *cg_copy_expect(const struct credgrant __user *uexpect,
+					size_t usize, size_t *sizep)
+{
+	struct credgrant *buf, *expect;
+	size_t fixed, size;
+	u32 ngroups;
+	int err;
+
+	if (usize < CREDGRANT_SIZE_VER0)
+		return ERR_PTR(-EINVAL);
+	if (usize > CG_EXPECT_MAX)
+		return ERR_PTR(-E2BIG);
+	buf = memdup_user(uexpect, usize);
+	if (IS_ERR(buf))
+		return buf;
+
+	err = -EINVAL;
+	ngroups = buf->ngroups;
+	if (buf->size != usize || ngroups > CREDGRANT_NGROUPS_MAX ||
+	    usize < CREDGRANT_SIZE_VER0 + sizeof(u32) * ngroups)
+		goto fail;
+	fixed = usize - sizeof(u32) * ngroups;
+	err = -E2BIG;
+	if (memchr_inv((u8 *)buf + CREDGRANT_SIZE_VER0, 0,
+		       fixed - CREDGRANT_SIZE_VER0))
+		goto fail;
+
+	size = CREDGRANT_SIZE_VER0 + sizeof(u32) * ngroups;
+	expect = buf;
+	if (fixed != CREDGRANT_SIZE_VER0) {
+		memmove(expect->groups, (u8 *)buf + fixed,
+			sizeof(u32) * ngroups);
+		expect->size = size;
+	}
+	*sizep = size;
+	return expect;
+fail:
+	kfree(buf);
+	return ERR_PTR(err);
+}
+
+/*
+ * The ids must still read the same in the caller's user namespace: an id
+ * with no mapping there cannot be taken (never munged into a valid one).
+ */
+static int cg_check_mapping(const struct cred_grant *g)
+{
+	struct user_namespace *ns = current_user_ns();
+	const struct credgrant *d = g->desc;
+	u32 i;
+
+	if (g->kind & CREDGRANT_UID) {
+		if (!kuid_has_mapping(ns, g->uid))
+			return -EOVERFLOW;
+		if (from_kuid(ns, g->uid) != d->uid)
+			return -ESTALE;
+	}
+	if (g->kind & CREDGRANT_GID) {
+		if (!kgid_has_mapping(ns, g->gid))
+			return -EOVERFLOW;
+		if (from_kgid(ns, g->gid) != d->gid)
+			return -ESTALE;
+	}
+	for (i = 0; g->groups && i < g->groups->ngroups; i++) {
+		if (!kgid_has_mapping(ns, g->groups->gid[i]))
+			return -EOVERFLOW;
+		if (from_kgid(ns, g->groups->gid[i]) != d->groups[i])
+			return -ESTALE;
+	}
+	return 0;
+}
+
+/* As set_user() and flag_nproc_exceeded() in kernel/sys.c, failing early. */
+static int cg_set_user(struct cred *new)
+{
+	struct user_struct *user = alloc_uid(new->uid);
+
+	if (!user)
+		return -EAGAIN;
+	free_uid(new->user);
+	new->user = user;
+	return 0;
+}
+
+static bool cg_nproc_exceeded(const struct cred *new)
+{
+	if (new->ucounts == current_ucounts())
+		return false;
+	return is_rlimit_overlimit(new->ucounts, UCOUNT_RLIMIT_NPROC,
+				   rlimit(RLIMIT_NPROC)) &&
+	       new->user != INIT_USER;
+}
+
+/**
+ * credgrant_apply - put a grant's identity into prepared credentials
+ * @g: the grant
+ * @new: from prepare_creds(), committed by the caller on success
+ *
+ * Return: 0, -EAGAIN (RLIMIT_NPROC, allocation) or an LSM's refusal.
+ */
+int credgrant_apply(const struct cred_grant *g, struct cred *new)
+{
+	const struct cred *old = current_cred();
+	int err;
+
+	if (g->kind & CREDGRANT_UID) {
+		new->uid = g->uid;
+		new->euid = g->uid;
+		new->suid = g->uid;
+		new->fsuid = g->uid;
+		err = cg_set_user(new);
+		if (err)
+			return err;
+	}
+	if (g->kind & CREDGRANT_GID) {
+		new->gid = g->gid;
+		new->egid = g->gid;
+		new->sgid = g->gid;
+		new->fsgid = g->gid;
+	}
+	if (g->kind & CREDGRANT_GROUPS)
+		set_groups(new, g->groups);
+
+	if (g->kind & CREDGRANT_UID) {
+		err = security_task_fix_setuid(new, old, LSM_SETID_RES);
+		if (err)
+			return err;
+	}
+	if (g->kind & CREDGRANT_GID) {
+		err = security_task_fix_setgid(new, old, LSM_SETID_RES);
+		if (err)
+			return err;
+	}
+	if (g->kind & CREDGRANT_GROUPS) {
+		err = security_task_fix_setgroups(new, old);
+		if (err)
+			return err;
+	}
+	if (g->kind & CREDGRANT_UID) {
+		err = set_cred_ucounts(new);
+		if (err)
+			return err;
+		if (cg_nproc_exceeded(new))
+			return -EAGAIN;
+	}
+	return 0;
+}
+
+/* Checks on a taken grant; any failure uses it up. */
+static int cg_accept(struct cred_grant *g, const struct credgrant *expect,
+		     size_t size, unsigned int flags)
+{
+	struct cred *new;
+	int err;
+
+	if (g->owner != READ_ONCE(current->signal->credgrant) ||
+	    g->exec_id != READ_ONCE(current->self_exec_id))
+		return -EPERM;
+	if (credgrant_check_expired(g, ktime_get_boottime_ns()))
+		return -ETIME;
+	err = credgrant_check_expect(expect, size, g);
+	if (err)
+		return err;
+	if (flags & ACCEPTID_REJECT)
+		return 0;
+	/* Audit-only grants are applied by the audit support, not here yet. */
+	if (g->kind & CREDGRANT_AUDIT)
+		return -EOPNOTSUPP;
+	err = cg_check_mapping(g);
+	if (err)
+		return err;
+
+	new = prepare_creds();
+	if (!new)
+		return -ENOMEM;
+	err = credgrant_apply(g, new);
+	if (err) {
+		abort_creds(new);
+		return err;
+	}
+	commit_creds(new);
+	return 0;
+}
+
+SYSCALL_DEFINE4(acceptid, int, fd, const struct credgrant __user *, uexpect,
+		size_t, usize, unsigned int, flags)
+{
+	struct credgrant *expect;
+	struct cred_grant *g;
+	struct socket *sock;
+	size_t size;
+	int err;
+
+	if (flags & ~(ACCEPTID_REJECT | ACCEPTID_AUDIT_POP))
+		return -EINVAL;
+	if (flags & ACCEPTID_AUDIT_POP) {
+		if (flags != ACCEPTID_AUDIT_POP || fd != -1 || uexpect || usize)
+			return -EINVAL;
+		return -EOPNOTSUPP;
+	}
+
+	expect = cg_copy_expect(uexpect, usize, &size);
+	if (IS_ERR(expect))
+		return PTR_ERR(expect);
+
+	sock = sockfd_lookup(fd, &err);
+	if (!sock)
+		goto out_free;
+	err = -ENOENT;
+	if (sock->sk->sk_family != AF_UNIX)
+		goto out_sock;
+	g = credgrant_take(&unix_sk(sock->sk)->credgrant, expect->id);
+	if (!g)
+		goto out_sock;
+
+	err = cg_accept(g, expect, size, flags);
+	if (!err)
+		credgrant_finish(g, (flags & ACCEPTID_REJECT) ? CG_REJECTED :
+								 CG_ACCEPTED, 0);
+	else if (err == -ETIME)
+		credgrant_finish(g, CG_EXPIRED, 0);
+	else
+		credgrant_finish(g, CG_REJECTED, err);
+out_sock:
+	sockfd_put(sock);
+out_free:
+	kfree(expect);
+	return err;
+}

@@ -1,0 +1,900 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * credpass: credential grants issued by the kernel.
+ *
+ * A grant is built from an SCM_CREDGRANT request at sendmsg, counted as
+ * issued when it is queued to a receiver that opted in, bound to the
+ * receiving socket and process when recvmsg delivers its description, and
+ * ends exactly once: accepted, rejected, expired or dropped.  All state
+ * changes and the counters are under credgrant_lock, so that
+ * issued = accepted + rejected + expired + dropped + outstanding holds in
+ * every read of /proc/net/credgrant.  Every operation is O(1) in the number
+ * of outstanding grants: the id table is a resizable hash table, pending
+ * grants hang off their socket and their process, and each grant carries
+ * its own expiry timer.
+ */
+
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/hashtable.h>
+#include <linux/init.h>
+#include <linux/net.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/proc_fs.h>
+#include <linux/rhashtable.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/socket.h>
+#include <linux/string.h>
+#include <linux/sysctl.h>
+#include <linux/timekeeping.h>
+#include <linux/user_namespace.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "grant.h"
+
+/* Expired grants kept per socket so that acceptid can say ETIME. */
+#define CG_MARKERS_MAX	64
+
+static unsigned int credgrant_ttl_default_ms = 30000;
+static unsigned int credgrant_ttl_max_ms = 120000;
+static unsigned int credgrant_max_per_user = 1024;
+
+DEFINE_SPINLOCK(credgrant_lock);
+static struct credgrant_stats cg_stats;		/* under credgrant_lock */
+static atomic64_t cg_last_id = ATOMIC64_INIT(0);
+static struct kmem_cache *cg_cache __ro_after_init;
+
+static const struct rhashtable_params cg_ht_params = {
+	.key_len		= sizeof(u64),
+	.key_offset		= offsetof(struct cred_grant, id),
+	.head_offset		= offsetof(struct cred_grant, hnode),
+	.automatic_shrinking	= true,
+};
+
+static struct rhashtable cg_table;		/* BOUND grants by id */
+
+/* Outstanding grants of one issuing user. */
+struct credgrant_user {
+	struct hlist_node node;
+	kuid_t uid;
+	unsigned int count;
+};
+
+static DEFINE_HASHTABLE(cg_users, 6);		/* under credgrant_lock */
+
+/* ---- Pure helpers, shared with the KUnit suite ---- */
+
+/* Grant ids: unique per boot, never reused. */
+static u64 cg_next_id(void)
+{
+	return atomic64_inc_return(&cg_last_id);
+}
+
+/**
+ * credgrant_parse_request - validate an SCM_CREDGRANT request
+ * @buf: the cmsg payload
+ * @len: its length
+ * @req: filled in on success; @req->groups points into @buf
+ *
+ * Checks sizes and kinds only; ids and privileges are the caller's.
+ * Return: 0, -EINVAL for a malformed request, -E2BIG when bytes of a
+ * larger (future) fixed part are not zero.
+ */
+int credgrant_parse_request(const void *buf, size_t len,
+			    struct credgrant_request *req)
+{
+	const struct credgrant_req *r = buf;
+	size_t fixed;
+
+	if (len < CREDGRANT_REQ_SIZE_VER0 || r->size != len)
+		return -EINVAL;
+	if (r->ngroups > CREDGRANT_NGROUPS_MAX)
+		return -EINVAL;
+	if (len < CREDGRANT_REQ_SIZE_VER0 + sizeof(u32) * r->ngroups)
+		return -EINVAL;
+	fixed = len - sizeof(u32) * r->ngroups;
+	if (memchr_inv((const u8 *)buf + CREDGRANT_REQ_SIZE_VER0, 0,
+		       fixed - CREDGRANT_REQ_SIZE_VER0))
+		return -E2BIG;
+
+	if (!r->kind || (r->kind & ~(CREDGRANT_FULL | CREDGRANT_AUDIT)))
+		return -EINVAL;
+	if ((r->kind & CREDGRANT_AUDIT) && r->kind != CREDGRANT_AUDIT)
+		return -EINVAL;
+	if (r->ngroups && !(r->kind & CREDGRANT_GROUPS))
+		return -EINVAL;
+	if (!(r->kind & CREDGRANT_UID) && r->uid)
+		return -EINVAL;
+	if (!(r->kind & CREDGRANT_GID) && r->gid)
+		return -EINVAL;
+
+	req->kind = r->kind;
+	req->uid = r->uid;
+	req->gid = r->gid;
+	req->ttl_ms = r->ttl_ms;
+	req->ngroups = r->ngroups;
+	req->groups = (const u32 *)((const u8 *)buf + fixed);
+	return 0;
+}
+
+/* The lifetime of a grant: 0 means the default; never above the maximum. */
+u64 credgrant_ttl_ns(u32 ttl_ms, u32 ttl_default_ms, u32 ttl_max_ms)
+{
+	if (!ttl_ms)
+		ttl_ms = ttl_default_ms;
+	if (ttl_ms > ttl_max_ms)
+		ttl_ms = ttl_max_ms;
+	return (u64)ttl_ms * NSEC_PER_MSEC;
+}
+
+bool credgrant_expired(const struct cred_grant *g, u64 now_ns)
+{
+	return now_ns >= g->expires_ns;
+}
+
+/**
+ * credgrant_check_expect - is @expect exactly what the receiver was shown?
+ * @expect: the caller's description, normalised to sizeof + 4 * ngroups
+ * @size: its size
+ * @g: the grant
+ *
+ * Return: 0 or -ESTALE.
+ */
+int credgrant_check_expect(const struct credgrant *expect, size_t size,
+			   const struct cred_grant *g)
+{
+	if (size != g->desc_size || memcmp(expect, g->desc, size))
+		return -ESTALE;
+	return 0;
+}
+
+/* ---- Counters and audit ---- */
+
+void credgrant_stats_read(struct credgrant_stats *st)
+{
+	spin_lock_bh(&credgrant_lock);
+	*st = cg_stats;
+	spin_unlock_bh(&credgrant_lock);
+}
+
+static void cg_audit(const struct cred_grant *g, const char *op, int err)
+{
+	struct audit_buffer *ab;
+
+	if (!audit_enabled)
+		return;
+	ab = audit_log_start(audit_context(), GFP_ATOMIC, AUDIT_CREDGRANT);
+	if (!ab)
+		return;
+	audit_log_format(ab,
+			 "op=%s grant=%llu kind=0x%x uid=%d gid=%d ngroups=%d granter_pid=%d granter_uid=%d granter_auid=%d granter_ses=%u receiver_pid=%d",
+			 op, g->id, g->kind,
+			 (int)from_kuid(&init_user_ns, g->uid),
+			 (int)from_kgid(&init_user_ns, g->gid),
+			 g->groups ? g->groups->ngroups : 0,
+			 g->granter_pid_init,
+			 (int)from_kuid(&init_user_ns, g->granter_euid),
+			 (int)from_kuid(&init_user_ns, g->granter_auid),
+			 g->granter_ses, g->receiver_pid_init);
+	if (err)
+		audit_log_format(ab, " err=%d", -err);
+	audit_log_format(ab, " res=%d", !err);
+	audit_log_end(ab);
+}
+
+/* ---- Quota ---- */
+
+static struct credgrant_user *cg_user_find(kuid_t uid)
+{
+	struct credgrant_user *u;
+
+	hash_for_each_possible(cg_users, u, node, __kuid_val(uid))
+		if (uid_eq(u->uid, uid))
+			return u;
+	return NULL;
+}
+
+/* Reserve one outstanding grant for @uid; -EDQUOT at the quota. */
+static int cg_user_reserve(struct cred_grant *g, kuid_t uid)
+{
+	struct credgrant_user *u, *fresh = NULL;
+	unsigned int max = READ_ONCE(credgrant_max_per_user);
+	int err = 0;
+
+	for (;;) {
+		spin_lock_bh(&credgrant_lock);
+		u = cg_user_find(uid);
+		if (u || fresh)
+			break;
+		spin_unlock_bh(&credgrant_lock);
+		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+		if (!fresh)
+			return -ENOMEM;
+	}
+	if (!u) {
+		u = fresh;
+		fresh = NULL;
+		u->uid = uid;
+		hash_add(cg_users, &u->node, __kuid_val(uid));
+	}
+	if (u->count >= max) {
+		err = -EDQUOT;
+		if (!u->count) {
+			hash_del(&u->node);
+			fresh = u;
+		}
+	} else {
+		u->count++;
+		g->user = u;
+	}
+	spin_unlock_bh(&credgrant_lock);
+	kfree(fresh);
+	return err;
+}
+
+static void cg_user_release(struct cred_grant *g)
+{
+	struct credgrant_user *u = g->user;
+
+	lockdep_assert_held(&credgrant_lock);
+	if (!u)
+		return;
+	g->user = NULL;
+	if (--u->count)
+		return;
+	hash_del(&u->node);
+	kfree(u);
+}
+
+/* ---- Object life ---- */
+
+static void cg_timer_fn(struct timer_list *t);
+
+static struct cred_grant *cg_alloc(u32 kind, u32 ngroups)
+{
+	struct cred_grant *g;
+
+	g = kmem_cache_zalloc(cg_cache, GFP_KERNEL);
+	if (!g)
+		return NULL;
+	refcount_set(&g->ref, 1);
+	g->state = CG_NEW;
+	g->fate = CG_LIVE;
+	g->kind = kind;
+	g->uid = INVALID_UID;
+	g->gid = INVALID_GID;
+	INIT_LIST_HEAD(&g->cs_node);
+	INIT_LIST_HEAD(&g->owner_node);
+	timer_setup(&g->timer, cg_timer_fn, 0);
+	g->desc_size = sizeof(struct credgrant) + sizeof(u32) * ngroups;
+	g->desc = kzalloc(g->desc_size, GFP_KERNEL_ACCOUNT);
+	if (!g->desc)
+		goto fail;
+	if (kind & CREDGRANT_GROUPS) {
+		g->groups = groups_alloc(ngroups);
+		if (!g->groups)
+			goto fail;
+	}
+	return g;
+fail:
+	kfree(g->desc);
+	kmem_cache_free(cg_cache, g);
+	return NULL;
+}
+
+static void cg_free_rcu(struct rcu_head *head)
+{
+	struct cred_grant *g = container_of(head, struct cred_grant, rcu);
+
+	kmem_cache_free(cg_cache, g);
+}
+
+static void cg_free(struct cred_grant *g)
+{
+	if (g->groups)
+		put_group_info(g->groups);
+	put_pid(g->granter_tgid);
+	kfree(g->desc);
+	/* The id table may still be walked by a concurrent lookup or resize. */
+	call_rcu(&g->rcu, cg_free_rcu);
+}
+
+struct cred_grant *credgrant_get(struct cred_grant *g)
+{
+	if (g)
+		refcount_inc(&g->ref);
+	return g;
+}
+
+void credgrant_put(struct cred_grant *g)
+{
+	if (g && refcount_dec_and_test(&g->ref))
+		cg_free(g);
+}
+
+/*
+ * Record what finally happened to @g, once: counters, quota, timer, audit.
+ * The caller holds a reference of its own.
+ */
+static bool cg_set_fate(struct cred_grant *g, enum credgrant_fate fate,
+			const char *op, int err)
+{
+	lockdep_assert_held(&credgrant_lock);
+	if (g->fate != CG_LIVE)
+		return false;
+	g->fate = fate;
+	cg_user_release(g);
+	if (g->state == CG_NEW)
+		return true;		/* never issued: not counted */
+
+	switch (fate) {
+	case CG_ACCEPTED:
+		cg_stats.accepted++;
+		break;
+	case CG_REJECTED:
+		cg_stats.rejected++;
+		break;
+	case CG_EXPIRED:
+		cg_stats.expired++;
+		break;
+	default:
+		cg_stats.dropped++;
+		break;
+	}
+	cg_stats.outstanding--;
+	/* The timer's reference, unless its callback is what runs now. */
+	if (timer_delete(&g->timer))
+		refcount_dec(&g->ref);
+	cg_audit(g, op, err);
+	return true;
+}
+
+/* Unlink a BOUND grant; its binding reference passes to the caller. */
+static void cg_unbind(struct cred_grant *g)
+{
+	lockdep_assert_held(&credgrant_lock);
+	if (g->state != CG_BOUND)
+		return;
+	list_del_init(&g->cs_node);
+	if (g->marker)
+		g->csk->nr_markers--;
+	list_del_init(&g->owner_node);
+	rhashtable_remove_fast(&cg_table, &g->hnode, cg_ht_params);
+	g->state = CG_GONE;
+}
+
+/* Keep an expired BOUND grant as a marker; returns one evicted, if any. */
+static struct cred_grant *cg_make_marker(struct cred_grant *g)
+{
+	struct credgrant_sock *cs = g->csk;
+	struct cred_grant *old;
+
+	lockdep_assert_held(&credgrant_lock);
+	list_del_init(&g->owner_node);
+	list_move_tail(&g->cs_node, &cs->markers);
+	g->marker = true;
+	if (++cs->nr_markers <= CG_MARKERS_MAX)
+		return NULL;
+	old = list_first_entry(&cs->markers, struct cred_grant, cs_node);
+	cg_unbind(old);
+	return old;
+}
+
+/* Expire @g if its time has come; false if it has not. */
+static bool cg_expire(struct cred_grant *g, u64 now, struct cred_grant **evict)
+{
+	lockdep_assert_held(&credgrant_lock);
+	*evict = NULL;
+	if (g->fate != CG_LIVE)
+		return true;
+	if (!credgrant_expired(g, now))
+		return false;
+	cg_set_fate(g, CG_EXPIRED, "expire", 0);
+	if (g->state == CG_BOUND)
+		*evict = cg_make_marker(g);
+	return true;
+}
+
+static void cg_timer_fn(struct timer_list *t)
+{
+	struct cred_grant *g = from_timer(g, t, timer);
+	u64 now = ktime_get_boottime_ns();
+	struct cred_grant *evict;
+
+	spin_lock_bh(&credgrant_lock);
+	if (!cg_expire(g, now, &evict)) {
+		/* Jiffies ran ahead of CLOCK_BOOTTIME: keep the reference. */
+		mod_timer(&g->timer,
+			  jiffies + nsecs_to_jiffies(g->expires_ns - now) + 1);
+		spin_unlock_bh(&credgrant_lock);
+		return;
+	}
+	spin_unlock_bh(&credgrant_lock);
+	credgrant_put(evict);
+	credgrant_put(g);
+}
+
+/* ---- Issuing ---- */
+
+static bool cg_uid_is_own(const struct cred *c, kuid_t uid)
+{
+	return uid_eq(uid, c->uid) || uid_eq(uid, c->euid) ||
+	       uid_eq(uid, c->suid);
+}
+
+static bool cg_gid_is_own(const struct cred *c, kgid_t gid)
+{
+	return gid_eq(gid, c->gid) || gid_eq(gid, c->egid) ||
+	       gid_eq(gid, c->sgid) || groups_search(c->group_info, gid);
+}
+
+/* Ids and privileges of a parsed request, checked against the sender. */
+static int cg_fill_ids(struct cred_grant *g, const struct credgrant_request *req,
+		       const struct cred *cred)
+{
+	struct user_namespace *ns = cred->user_ns;
+	bool need_setgid = false;
+	u32 i;
+
+	if (req->kind & CREDGRANT_UID) {
+		g->uid = req->uid == CREDGRANT_SELF ? cred->euid :
+						      make_kuid(ns, req->uid);
+		if (!uid_valid(g->uid))
+			return -EINVAL;
+		if (!cg_uid_is_own(cred, g->uid) && !ns_capable(ns, CAP_SETUID))
+			return -EPERM;
+	}
+	if (req->kind & CREDGRANT_GID) {
+		g->gid = req->gid == CREDGRANT_SELF ? cred->egid :
+						      make_kgid(ns, req->gid);
+		if (!gid_valid(g->gid))
+			return -EINVAL;
+		need_setgid = !gid_eq(g->gid, cred->gid) &&
+			      !gid_eq(g->gid, cred->egid) &&
+			      !gid_eq(g->gid, cred->sgid);
+	}
+	for (i = 0; g->groups && i < req->ngroups; i++) {
+		kgid_t gid = make_kgid(ns, req->groups[i]);
+
+		if (!gid_valid(gid))
+			return -EINVAL;
+		if (!cg_gid_is_own(cred, gid))
+			need_setgid = true;
+		g->groups->gid[i] = gid;
+	}
+	if (need_setgid && !ns_capable(ns, CAP_SETGID))
+		return -EPERM;
+	if (g->groups)
+		groups_sort(g->groups);
+	return 0;
+}
+
+/**
+ * credgrant_scm_send - build a grant from an SCM_CREDGRANT cmsg
+ * @sock: the sending socket
+ * @cmsg: the control message (in kernel memory)
+ * @grantp: the scm cookie's grant slot
+ *
+ * Return: 0, or a negative errno with nothing kept.
+ */
+int credgrant_scm_send(struct socket *sock, struct cmsghdr *cmsg,
+		       struct cred_grant **grantp)
+{
+	const struct proto_ops *ops = READ_ONCE(sock->ops);
+	const struct cred *cred = current_cred();
+	struct credgrant_request req;
+	struct cred_grant *g;
+	int err;
+
+	if (!ops || ops->family != PF_UNIX || *grantp)
+		return -EINVAL;
+	/* io_uring personalities and override_creds() may not issue. */
+	if (cred != current_real_cred())
+		return -EPERM;
+	err = credgrant_parse_request(CMSG_DATA(cmsg),
+				      cmsg->cmsg_len - CMSG_ALIGN(sizeof(*cmsg)),
+				      &req);
+	if (err)
+		return err;
+
+	g = cg_alloc(req.kind, req.ngroups);
+	if (!g)
+		return -ENOMEM;
+	err = cg_fill_ids(g, &req, cred);
+	if (err)
+		goto fail;
+
+	g->ttl_ns = credgrant_ttl_ns(req.ttl_ms,
+				     READ_ONCE(credgrant_ttl_default_ms),
+				     READ_ONCE(credgrant_ttl_max_ms));
+	g->granter_euid = cred->euid;
+	g->granter_egid = cred->egid;
+	g->granter_tgid = get_pid(task_tgid(current));
+	g->granter_pid_init = task_tgid_nr(current);
+	g->granter_auid = audit_get_loginuid(current);
+	g->granter_ses = audit_get_sessionid(current);
+
+	err = cg_user_reserve(g, cred->euid);
+	if (err)
+		goto fail;
+	g->id = cg_next_id();
+	*grantp = g;
+	return 0;
+fail:
+	credgrant_put(g);
+	return err;
+}
+
+/* Queued to a receiver that opted in: the grant is issued now. */
+void credgrant_issue(struct cred_grant *g)
+{
+	u64 now = ktime_get_boottime_ns();
+
+	spin_lock_bh(&credgrant_lock);
+	g->issued_ns = now;
+	g->expires_ns = now + g->ttl_ns;
+	g->state = CG_QUEUED;
+	cg_stats.issued++;
+	cg_stats.outstanding++;
+	refcount_inc(&g->ref);		/* the timer's */
+	mod_timer(&g->timer, jiffies + nsecs_to_jiffies(g->ttl_ns) + 1);
+	cg_audit(g, "issue", 0);
+	spin_unlock_bh(&credgrant_lock);
+}
+
+/* The carrier (scm cookie or skb) lets go of a grant it did not deliver. */
+void credgrant_release(struct cred_grant *g)
+{
+	if (!g)
+		return;
+	spin_lock_bh(&credgrant_lock);
+	cg_set_fate(g, CG_DROPPED, "drop", 0);
+	if (g->state == CG_NEW || g->state == CG_QUEUED)
+		g->state = CG_GONE;
+	spin_unlock_bh(&credgrant_lock);
+	credgrant_put(g);
+}
+
+/* ---- Receiving ---- */
+
+void credgrant_describe(const struct cred_grant *g, struct credgrant *d)
+{
+	struct user_namespace *ns = current_user_ns();
+	u32 i;
+
+	memset(d, 0, g->desc_size);
+	d->id = g->id;
+	d->issued_ns = g->issued_ns;
+	d->expires_ns = g->expires_ns;
+	d->size = g->desc_size;
+	d->kind = g->kind;
+	d->uid = (g->kind & CREDGRANT_UID) ? from_kuid_munged(ns, g->uid) :
+					      (u32)-1;
+	d->gid = (g->kind & CREDGRANT_GID) ? from_kgid_munged(ns, g->gid) :
+					      (u32)-1;
+	d->granter_uid = from_kuid_munged(ns, g->granter_euid);
+	d->granter_gid = from_kgid_munged(ns, g->granter_egid);
+	d->granter_pid = pid_nr_ns(g->granter_tgid, task_active_pid_ns(current));
+	d->granter_auid = uid_valid(g->granter_auid) ?
+			  from_kuid_munged(ns, g->granter_auid) : (u32)-1;
+	d->granter_ses = g->granter_ses;
+	d->ngroups = g->groups ? g->groups->ngroups : 0;
+	for (i = 0; i < d->ngroups; i++)
+		d->groups[i] = from_kgid_munged(ns, g->groups->gid[i]);
+}
+
+/**
+ * credgrant_bind - make a delivered grant pending on @cs for this process
+ * @g: the grant, whose carrier reference passes to the binding
+ * @cs: the receiving socket's grants
+ *
+ * Describes @g for the caller first. On failure the grant is dropped.
+ * Return: the description to deliver, or an ERR_PTR.
+ */
+const struct credgrant *credgrant_bind(struct cred_grant *g,
+				       struct credgrant_sock *cs)
+{
+	struct signal_struct *sig = current->signal;
+	struct credgrant_owner *fresh = NULL;
+	struct cred_grant *evict = NULL;
+	int err;
+
+	credgrant_describe(g, g->desc);
+	if (!READ_ONCE(sig->credgrant)) {
+		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+		if (!fresh) {
+			credgrant_release(g);
+			return ERR_PTR(-ENOMEM);
+		}
+		INIT_LIST_HEAD(&fresh->grants);
+	}
+
+	spin_lock_bh(&credgrant_lock);
+	if (!sig->credgrant && fresh) {
+		WRITE_ONCE(sig->credgrant, fresh);
+		fresh = NULL;
+	}
+	err = rhashtable_insert_fast(&cg_table, &g->hnode, cg_ht_params);
+	if (err) {
+		cg_set_fate(g, CG_DROPPED, "drop", err);
+		g->state = CG_GONE;
+		spin_unlock_bh(&credgrant_lock);
+		kfree(fresh);
+		credgrant_put(g);
+		return ERR_PTR(err);
+	}
+	g->state = CG_BOUND;
+	g->csk = cs;
+	g->owner = sig->credgrant;
+	g->exec_id = current->self_exec_id;
+	g->receiver_pid_init = task_tgid_nr(current);
+	if (g->fate == CG_LIVE) {
+		list_add_tail(&g->cs_node, &cs->pending);
+		list_add_tail(&g->owner_node, &g->owner->grants);
+	} else {
+		/* Expired on the way: a marker from the start. */
+		list_add_tail(&g->cs_node, &cs->pending);
+		evict = cg_make_marker(g);
+	}
+	spin_unlock_bh(&credgrant_lock);
+	kfree(fresh);
+	credgrant_put(evict);
+	return g->desc;
+}
+
+/* A bound grant whose description could not be delivered. */
+void credgrant_unbind_drop(struct cred_grant *g, int err)
+{
+	spin_lock_bh(&credgrant_lock);
+	if (g->state == CG_BOUND) {
+		cg_unbind(g);
+		cg_set_fate(g, CG_DROPPED, "drop", err);
+		spin_unlock_bh(&credgrant_lock);
+		credgrant_put(g);
+		return;
+	}
+	spin_unlock_bh(&credgrant_lock);
+}
+
+/* ---- Pending grants of sockets and processes ---- */
+
+void credgrant_sock_init(struct credgrant_sock *cs)
+{
+	INIT_LIST_HEAD(&cs->pending);
+	INIT_LIST_HEAD(&cs->markers);
+	cs->nr_markers = 0;
+	cs->embryo_optin = false;
+}
+
+/* Drop every grant on @list; the lock is dropped to release references. */
+static void cg_drop_list(struct list_head *list, size_t node_off)
+{
+	struct cred_grant *g;
+
+	spin_lock_bh(&credgrant_lock);
+	while (!list_empty(list)) {
+		g = (struct cred_grant *)((char *)list->next - node_off);
+		cg_unbind(g);
+		cg_set_fate(g, CG_DROPPED, "drop", 0);
+		spin_unlock_bh(&credgrant_lock);
+		credgrant_put(g);
+		spin_lock_bh(&credgrant_lock);
+	}
+	spin_unlock_bh(&credgrant_lock);
+}
+
+void credgrant_sock_release(struct credgrant_sock *cs)
+{
+	cg_drop_list(&cs->pending, offsetof(struct cred_grant, cs_node));
+	cg_drop_list(&cs->markers, offsetof(struct cred_grant, cs_node));
+}
+
+/* exec: the new image may not use what the old one received. */
+void credgrant_task_exec(struct task_struct *tsk)
+{
+	struct credgrant_owner *owner = READ_ONCE(tsk->signal->credgrant);
+
+	if (owner)
+		cg_drop_list(&owner->grants,
+			     offsetof(struct cred_grant, owner_node));
+}
+
+/* The last thread of a process exits. */
+void credgrant_task_exit(struct task_struct *tsk)
+{
+	struct credgrant_owner *owner = READ_ONCE(tsk->signal->credgrant);
+
+	if (!owner)
+		return;
+	cg_drop_list(&owner->grants, offsetof(struct cred_grant, owner_node));
+	spin_lock_bh(&credgrant_lock);
+	WRITE_ONCE(tsk->signal->credgrant, NULL);
+	spin_unlock_bh(&credgrant_lock);
+	kfree(owner);
+}
+
+/* ---- acceptid's side ---- */
+
+/**
+ * credgrant_take - take a grant pending (or expired) on @cs by id
+ * @cs: the socket's grants
+ * @id: the id from the caller's description
+ *
+ * Return: the grant, unlinked, with the binding reference now the
+ * caller's; NULL when there is no such grant on this socket.
+ */
+struct cred_grant *credgrant_take(struct credgrant_sock *cs, u64 id)
+{
+	struct cred_grant *g;
+
+	spin_lock_bh(&credgrant_lock);
+	g = rhashtable_lookup_fast(&cg_table, &id, cg_ht_params);
+	if (g && g->csk == cs && g->state == CG_BOUND)
+		cg_unbind(g);
+	else
+		g = NULL;
+	spin_unlock_bh(&credgrant_lock);
+	return g;
+}
+
+/* Record @fate for a taken grant and release it. */
+void credgrant_finish(struct cred_grant *g, enum credgrant_fate fate, int err)
+{
+	static const char *const ops[] = {
+		[CG_ACCEPTED]	= "accept",
+		[CG_REJECTED]	= "reject",
+		[CG_EXPIRED]	= "expire",
+		[CG_DROPPED]	= "drop",
+	};
+	const char *op = ops[fate];
+
+	/* A failed acceptid is an accept that did not happen. */
+	if (fate == CG_REJECTED && err)
+		op = "accept";
+	spin_lock_bh(&credgrant_lock);
+	cg_set_fate(g, fate, op, err);
+	spin_unlock_bh(&credgrant_lock);
+	credgrant_put(g);
+}
+
+/* Lazily expire a taken grant whose timer has not fired yet. */
+bool credgrant_check_expired(struct cred_grant *g, u64 now)
+{
+	struct cred_grant *evict;
+	bool expired;
+
+	spin_lock_bh(&credgrant_lock);
+	expired = g->fate == CG_EXPIRED;
+	if (!expired && g->fate == CG_LIVE && credgrant_expired(g, now)) {
+		cg_expire(g, now, &evict);
+		expired = true;
+	}
+	spin_unlock_bh(&credgrant_lock);
+	return expired;
+}
+
+/* ---- /proc/net/credgrant and /proc/sys/net/unix/credgrant_* ---- */
+
+static int cg_proc_show(struct seq_file *m, void *v)
+{
+	struct credgrant_stats st;
+
+	credgrant_stats_read(&st);
+	seq_printf(m, "issued %llu\n", st.issued);
+	seq_printf(m, "accepted %llu\n", st.accepted);
+	seq_printf(m, "rejected %llu\n", st.rejected);
+	seq_printf(m, "expired %llu\n", st.expired);
+	seq_printf(m, "dropped %llu\n", st.dropped);
+	seq_printf(m, "outstanding %llu\n", st.outstanding);
+	return 0;
+}
+
+static unsigned int cg_ttl_limit = 3600000;	/* one hour */
+
+static struct ctl_table cg_sysctl_table[] = {
+	{
+		.procname	= "credgrant_ttl_default_ms",
+		.data		= &credgrant_ttl_default_ms,
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0644,
+		.proc_handler	= proc_douintvec_minmax,
+		.extra1		= SYSCTL_ONE,
+		.extra2		= &cg_ttl_limit,
+	},
+	{
+		.procname	= "credgrant_ttl_max_ms",
+		.data		= &credgrant_ttl_max_ms,
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0644,
+		.proc_handler	= proc_douintvec_minmax,
+		.extra1		= SYSCTL_ONE,
+		.extra2		= &cg_ttl_limit,
+	},
+	{
+		.procname	= "credgrant_max_per_user",
+		.data		= &credgrant_max_per_user,
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0644,
+		.proc_handler	= proc_douintvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_INT_MAX,
+	},
+};
+
+struct cg_net {
+	struct ctl_table_header *sysctl;
+};
+
+static unsigned int cg_net_id __read_mostly;
+
+/* The values are global: other network namespaces may only read them. */
+static int __net_init cg_net_init(struct net *net)
+{
+	struct cg_net *cn = net_generic(net, cg_net_id);
+	struct ctl_table *table = cg_sysctl_table;
+	size_t i;
+
+	if (!net_eq(net, &init_net)) {
+		table = kmemdup(cg_sysctl_table, sizeof(cg_sysctl_table),
+				GFP_KERNEL);
+		if (!table)
+			return -ENOMEM;
+		for (i = 0; i < ARRAY_SIZE(cg_sysctl_table); i++)
+			table[i].mode = 0444;
+	}
+	cn->sysctl = register_net_sysctl_sz(net, "net/unix", table,
+					    ARRAY_SIZE(cg_sysctl_table));
+	if (!cn->sysctl)
+		goto err_table;
+	if (!proc_create_net_single("credgrant", 0444, net->proc_net,
+				    cg_proc_show, NULL))
+		goto err_sysctl;
+	return 0;
+
+err_sysctl:
+	unregister_net_sysctl_table(cn->sysctl);
+err_table:
+	if (table != cg_sysctl_table)
+		kfree(table);
+	return -ENOMEM;
+}
+
+static void __net_exit cg_net_exit(struct net *net)
+{
+	struct cg_net *cn = net_generic(net, cg_net_id);
+	const struct ctl_table *table = cn->sysctl->ctl_table_arg;
+
+	remove_proc_entry("credgrant", net->proc_net);
+	unregister_net_sysctl_table(cn->sysctl);
+	if (table != cg_sysctl_table)
+		kfree(table);
+}
+
+static struct pernet_operations cg_net_ops = {
+	.init	= cg_net_init,
+	.exit	= cg_net_exit,
+	.id	= &cg_net_id,
+	.size	= sizeof(struct cg_net),
+};
+
+static int __init credgrant_init(void)
+{
+	int err;
+
+	cg_cache = KMEM_CACHE(cred_grant, SLAB_ACCOUNT | SLAB_PANIC);
+	err = rhashtable_init(&cg_table, &cg_ht_params);
+	if (err)
+		return err;
+	return register_pernet_subsys(&cg_net_ops);
+}
+fs_initcall(credgrant_init);
+
+#if IS_ENABLED(CONFIG_CREDPASS_KUNIT_TEST)
+#include "grant_kunit.c"
+#endif

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * credpass: the grant object, private to kernel/credpass/.
+ */
+#ifndef _KERNEL_CREDPASS_GRANT_H
+#define _KERNEL_CREDPASS_GRANT_H
+
+#include <linux/cred.h>
+#include <linux/credpass.h>
+#include <linux/refcount.h>
+#include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
+#include <linux/timer.h>
+#include <linux/uidgid.h>
+
+/*
+ * Where a grant is. Every change happens under credgrant_lock.
+ *
+ * NEW:    built by sendmsg, quota reserved, carried by the scm cookie and
+ *         then by the skb; not counted yet.
+ * QUEUED: on the receiving socket's queue: counted issued and outstanding,
+ *         expiry timer armed; still carried by the skb.
+ * BOUND:  delivered by recvmsg: on the socket's pending list (or, once
+ *         expired, its marker list), in the id table and, while alive, on
+ *         the receiving process's list.
+ * GONE:   unlinked from everything; only references remain.
+ */
+enum credgrant_state {
+	CG_NEW,
+	CG_QUEUED,
+	CG_BOUND,
+	CG_GONE,
+};
+
+/* What finally happened to an issued grant; counted once. */
+enum credgrant_fate {
+	CG_LIVE,
+	CG_ACCEPTED,
+	CG_REJECTED,
+	CG_EXPIRED,
+	CG_DROPPED,
+};
+
+struct credgrant_user;
+
+/* Grants bound to one process (thread group); hangs off signal_struct. */
+struct credgrant_owner {
+	struct list_head grants;
+};
+
+struct cred_grant {
+	refcount_t ref;
+	enum credgrant_state state;
+	enum credgrant_fate fate;
+	u64 id;
+	u64 ttl_ns;
+	u64 issued_ns;
+	u64 expires_ns;
+	u32 kind;
+	kuid_t uid;
+	kgid_t gid;
+	struct group_info *groups;	/* sorted; NULL unless CREDGRANT_GROUPS */
+
+	/* The granter, at send. */
+	kuid_t granter_euid;
+	kgid_t granter_egid;
+	struct pid *granter_tgid;
+	kuid_t granter_auid;
+	unsigned int granter_ses;
+	pid_t granter_pid_init;		/* for audit records */
+
+	/* Quota: the issuing user's entry while outstanding. */
+	struct credgrant_user *user;
+
+	/* The receiver, once BOUND. */
+	struct credgrant_sock *csk;
+	struct list_head cs_node;
+	bool marker;			/* on the socket's marker list */
+	struct credgrant_owner *owner;
+	struct list_head owner_node;
+	u32 exec_id;
+	pid_t receiver_pid_init;	/* for audit records */
+	struct rhash_head hnode;
+
+	/* What the receiver was shown; acceptid compares against it. */
+	struct credgrant *desc;
+	u32 desc_size;
+
+	struct timer_list timer;
+	struct rcu_head rcu;
+};
+
+/* Counters of /proc/net/credgrant. */
+struct credgrant_stats {
+	u64 issued;
+	u64 accepted;
+	u64 rejected;
+	u64 expired;
+	u64 dropped;
+	u64 outstanding;
+};
+
+/* A parsed request, before any privilege check. */
+struct credgrant_request {
+	u32 kind;
+	u32 uid;
+	u32 gid;
+	u32 ttl_ms;
+	u32 ngroups;
+	const u32 *groups;	/* points into the caller's buffer */
+};
+
+extern spinlock_t credgrant_lock;
+
+int credgrant_parse_request(const void *buf, size_t len,
+			    struct credgrant_request *req);
+u64 credgrant_ttl_ns(u32 ttl_ms, u32 ttl_default_ms, u32 ttl_max_ms);
+bool credgrant_expired(const struct cred_grant *g, u64 now_ns);
+int credgrant_check_expect(const struct credgrant *expect, size_t size,
+			   const struct cred_grant *g);
+int credgrant_apply(const struct cred_grant *g, struct cred *new);
+void credgrant_stats_read(struct credgrant_stats *st);
+
+/* Issue and delivery, for the AF_UNIX side. */
+void credgrant_issue(struct cred_grant *g);
+void credgrant_describe(const struct cred_grant *g, struct credgrant *d);
+const struct credgrant *credgrant_bind(struct cred_grant *g,
+				       struct credgrant_sock *cs);
+void credgrant_unbind_drop(struct cred_grant *g, int err);
+
+/* Lookup and fate, for acceptid. */
+struct cred_grant *credgrant_take(struct credgrant_sock *cs, u64 id);
+bool credgrant_check_expired(struct cred_grant *g, u64 now);
+void credgrant_finish(struct cred_grant *g, enum credgrant_fate fate,
+		      int err);
+
+#endif /* _KERNEL_CREDPASS_GRANT_H */

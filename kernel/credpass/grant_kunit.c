@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for credpass grants. Included from grant.c, so that the
+ * static quota and expiry paths can be driven with a controlled clock.
+ */
+
+#include <kunit/test.h>
+
+/* A request buffer: header, optional zero extension, groups. */
+struct cg_test_req {
+	struct credgrant_req hdr;
+	u32 tail[8];
+};
+
+static size_t cg_test_req_fill(struct cg_test_req *r, u32 kind, u32 uid,
+			       u32 gid, u32 ngroups)
+{
+	u32 i;
+
+	memset(r, 0, sizeof(*r));
+	r->hdr.size = sizeof(r->hdr) + sizeof(u32) * ngroups;
+	r->hdr.kind = kind;
+	r->hdr.uid = uid;
+	r->hdr.gid = gid;
+	r->hdr.ngroups = ngroups;
+	for (i = 0; i < ngroups; i++)
+		r->hdr.groups[i] = 100 + i;
+	return r->hdr.size;
+}
+
+static void cg_test_parse_valid(struct kunit *test)
+{
+	struct credgrant_request req;
+	struct cg_test_req r;
+	size_t len = cg_test_req_fill(&r, CREDGRANT_FULL, 1, 2, 3);
+
+	KUNIT_ASSERT_EQ(test, credgrant_parse_request(&r, len, &req), 0);
+	KUNIT_EXPECT_EQ(test, req.kind, (u32)CREDGRANT_FULL);
+	KUNIT_EXPECT_EQ(test, req.uid, 1U);
+	KUNIT_EXPECT_EQ(test, req.gid, 2U);
+	KUNIT_EXPECT_EQ(test, req.ngroups, 3U);
+	KUNIT_EXPECT_PTR_EQ(test, req.groups, (const u32 *)r.hdr.groups);
+	KUNIT_EXPECT_EQ(test, req.groups[2], 102U);
+
+	len = cg_test_req_fill(&r, CREDGRANT_GROUPS, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, credgrant_parse_request(&r, len, &req), 0);
+	len = cg_test_req_fill(&r, CREDGRANT_AUDIT, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, credgrant_parse_request(&r, len, &req), 0);
+}
+
+static void cg_test_parse_invalid(struct kunit *test)
+{
+	struct credgrant_request req;
+	struct cg_test_req r;
+	size_t len;
+
+	len = cg_test_req_fill(&r, CREDGRANT_UID, 1, 0, 0);
+	KUNIT_EXPECT_EQ(test, credgrant_parse_request(&r, len - 4, &req),
+			-EINVAL);
+	r.hdr.size = len + 4;
+	KUNIT_EXPECT_EQ(test, credgrant_parse_request(&r, len, &req), -EINVAL);
+
+	len = cg_test_req_fill(&r, 0, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, credgrant_parse_request(&r, len, &req), -EINVAL);
+	len = cg_test_req_fill(&r, 0x10, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, credgrant_parse_request(&r, len, &req), -EINVAL);
+	len = cg_test_req_fill(&r, CREDGRANT_AUDIT | CREDGRANT_UID, 1, 0, 0);
+	KUNIT_EXPECT_EQ(test, credgrant_parse_request(&r, len, &req), -EINVAL);
+	len = cg_test_req_fill(&r, CREDGRANT_UID, 1, 0, 1);
+	KUNIT_EXPECT_EQ(test, credgrant_parse_request(&r, len, &req), -EINVAL);
+	len = cg_test_req_fill(&r, CREDGRANT_GID, 7, 1, 0);
+	KUNIT_EXPECT_EQ(test, credgrant_parse_request(&r, len, &req), -EINVAL);
+	len = cg_test_req_fill(&r, CREDGRANT_UID, 1, 7, 0);
+	KUNIT_EXPECT_EQ(test, credgrant_parse_request(&r, len, &req), -EINVAL);
+
+	/* More groups than allowed, and more than the buffer holds. */
+	len = cg_test_req_fill(&r, CREDGRANT_GROUPS, 0, 0, 0);
+	r.hdr.ngroups = CREDGRANT_NGROUPS_MAX + 1;
+	KUNIT_EXPECT_EQ(test, credgrant_parse_request(&r, len, &req), -EINVAL);
+	r.hdr.ngroups = 2;
+	KUNIT_EXPECT_EQ(test, credgrant_parse_request(&r, len, &req), -EINVAL);
+}
+
+static void cg_test_parse_extension(struct kunit *test)
+{
+	struct credgrant_request req;
+	struct cg_test_req r;
+
+	/* A future 32-byte fixed part, then one group. */
+	cg_test_req_fill(&r, CREDGRANT_GROUPS, 0, 0, 0);
+	r.hdr.size = sizeof(r.hdr) + 8 + 4;
+	r.hdr.ngroups = 1;
+	r.tail[2] = 55;
+	KUNIT_ASSERT_EQ(test, credgrant_parse_request(&r, r.hdr.size, &req), 0);
+	KUNIT_EXPECT_EQ(test, req.groups[0], 55U);
+	r.tail[1] = 1;
+	KUNIT_EXPECT_EQ(test, credgrant_parse_request(&r, r.hdr.size, &req),
+			-E2BIG);
+}
+
+static void cg_test_ttl(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, credgrant_ttl_ns(0, 30000, 120000),
+			30000ULL * NSEC_PER_MSEC);
+	KUNIT_EXPECT_EQ(test, credgrant_ttl_ns(5, 30000, 120000),
+			5ULL * NSEC_PER_MSEC);
+	KUNIT_EXPECT_EQ(test, credgrant_ttl_ns(500000, 30000, 120000),
+			120000ULL * NSEC_PER_MSEC);
+	KUNIT_EXPECT_EQ(test, credgrant_ttl_ns(0, 200, 100),
+			100ULL * NSEC_PER_MSEC);
+}
+
+static void cg_test_expired_clock(struct kunit *test)
+{
+	struct cred_grant g = { .expires_ns = 1000 };
+
+	KUNIT_EXPECT_FALSE(test, credgrant_expired(&g, 0));
+	KUNIT_EXPECT_FALSE(test, credgrant_expired(&g, 999));
+	KUNIT_EXPECT_TRUE(test, credgrant_expired(&g, 1000));
+	KUNIT_EXPECT_TRUE(test, credgrant_expired(&g, U64_MAX));
+}
+
+static void cg_test_ids_unique(struct kunit *test)
+{
+	u64 prev = cg_next_id(), id;
+	int i;
+
+	KUNIT_EXPECT_NE(test, prev, 0ULL);
+	for (i = 0; i < 10000; i++) {
+		id = cg_next_id();
+		KUNIT_ASSERT_GT(test, id, prev);
+		prev = id;
+	}
+}
+
+static void cg_test_check_expect(struct kunit *test)
+{
+	struct cred_grant *g;
+	struct credgrant *e;
+	u32 *w;
+	size_t i;
+
+	g = cg_alloc(CREDGRANT_GROUPS, 2);
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	e = kunit_kzalloc(test, g->desc_size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	g->desc->id = 9;
+	g->desc->size = g->desc_size;
+	g->desc->ngroups = 2;
+	g->desc->groups[1] = 33;
+	memcpy(e, g->desc, g->desc_size);
+	KUNIT_EXPECT_EQ(test, credgrant_check_expect(e, g->desc_size, g), 0);
+	KUNIT_EXPECT_EQ(test, credgrant_check_expect(e, g->desc_size - 4, g),
+			-ESTALE);
+
+	/* Any single word changed is a different description. */
+	w = (u32 *)e;
+	for (i = 0; i < g->desc_size / sizeof(u32); i++) {
+		w[i] ^= 1;
+		KUNIT_EXPECT_EQ(test, credgrant_check_expect(e, g->desc_size, g),
+				-ESTALE);
+		w[i] ^= 1;
+	}
+	credgrant_put(g);
+}
+
+static void cg_test_quota(struct kunit *test)
+{
+	unsigned int saved = credgrant_max_per_user;
+	kuid_t uid = KUIDT_INIT(0x7ffff00d);
+	struct cred_grant a = {}, b = {}, c = {};
+
+	credgrant_max_per_user = 2;
+	KUNIT_ASSERT_EQ(test, cg_user_reserve(&a, uid), 0);
+	KUNIT_EXPECT_EQ(test, cg_user_reserve(&b, uid), 0);
+	KUNIT_EXPECT_EQ(test, cg_user_reserve(&c, uid), -EDQUOT);
+	KUNIT_EXPECT_NULL(test, c.user);
+	KUNIT_EXPECT_EQ(test, a.user->count, 2U);
+
+	spin_lock_bh(&credgrant_lock);
+	cg_user_release(&a);
+	spin_unlock_bh(&credgrant_lock);
+	KUNIT_EXPECT_EQ(test, cg_user_reserve(&c, uid), 0);
+
+	spin_lock_bh(&credgrant_lock);
+	cg_user_release(&b);
+	cg_user_release(&c);
+	KUNIT_EXPECT_NULL(test, cg_user_find(uid));
+	spin_unlock_bh(&credgrant_lock);
+
+	/* A quota of zero refuses and leaves no entry behind. */
+	credgrant_max_per_user = 0;
+	KUNIT_EXPECT_EQ(test, cg_user_reserve(&a, uid), -EDQUOT);
+	spin_lock_bh(&credgrant_lock);
+	KUNIT_EXPECT_NULL(test, cg_user_find(uid));
+	spin_unlock_bh(&credgrant_lock);
+	credgrant_max_per_user = saved;
+}
+
+/* An issued grant bound to @cs, as recvmsg leaves it; one hour to live. */
+static struct cred_grant *cg_test_bound(struct kunit *test,
+					struct credgrant_sock *cs)
+{
+	struct cred_grant *g = cg_alloc(CREDGRANT_UID, 0);
+	const struct credgrant *d;
+
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	g->uid = GLOBAL_ROOT_UID;
+	g->granter_euid = GLOBAL_ROOT_UID;
+	g->granter_egid = GLOBAL_ROOT_GID;
+	g->granter_tgid = get_pid(task_tgid(current));
+	g->ttl_ns = 3600ULL * NSEC_PER_SEC;
+	g->id = cg_next_id();
+	credgrant_issue(g);
+	d = credgrant_bind(g, cs);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	return g;
+}
+
+static void cg_test_expiry_reap(struct kunit *test)
+{
+	struct credgrant_stats before, after;
+	struct cred_grant *g, *evict;
+	struct credgrant_sock cs;
+
+	credgrant_sock_init(&cs);
+	credgrant_stats_read(&before);
+	g = cg_test_bound(test, &cs);
+
+	spin_lock_bh(&credgrant_lock);
+	KUNIT_EXPECT_FALSE(test, cg_expire(g, g->expires_ns - 1, &evict));
+	KUNIT_EXPECT_EQ(test, g->fate, CG_LIVE);
+	KUNIT_EXPECT_TRUE(test, cg_expire(g, g->expires_ns, &evict));
+	KUNIT_EXPECT_NULL(test, evict);
+	KUNIT_EXPECT_EQ(test, g->fate, CG_EXPIRED);
+	KUNIT_EXPECT_TRUE(test, g->marker);
+	KUNIT_EXPECT_EQ(test, cs.nr_markers, 1U);
+	KUNIT_EXPECT_TRUE(test, list_empty(&cs.pending));
+	KUNIT_EXPECT_NULL(test, g->user);
+	spin_unlock_bh(&credgrant_lock);
+
+	credgrant_stats_read(&after);
+	KUNIT_EXPECT_EQ(test, after.issued, before.issued + 1);
+	KUNIT_EXPECT_EQ(test, after.expired, before.expired + 1);
+	KUNIT_EXPECT_EQ(test, after.outstanding, before.outstanding);
+
+	/* The marker answers the lookup once; then it is gone. */
+	KUNIT_EXPECT_PTR_EQ(test, credgrant_take(&cs, g->id), g);
+	KUNIT_EXPECT_EQ(test, cs.nr_markers, 0U);
+	KUNIT_EXPECT_NULL(test, credgrant_take(&cs, g->id));
+	credgrant_finish(g, CG_EXPIRED, 0);
+
+	credgrant_stats_read(&after);
+	KUNIT_EXPECT_EQ(test, after.expired, before.expired + 1);
+	KUNIT_EXPECT_EQ(test, after.dropped, before.dropped);
+}
+
+static void cg_test_markers_bounded(struct kunit *test)
+{
+	struct credgrant_stats before, after;
+	struct cred_grant *first = NULL, *g, *evict;
+	struct credgrant_sock cs;
+	int i;
+
+	credgrant_sock_init(&cs);
+	credgrant_stats_read(&before);
+	for (i = 0; i < CG_MARKERS_MAX + 1; i++) {
+		g = cg_test_bound(test, &cs);
+		if (!first)
+			first = g;
+		spin_lock_bh(&credgrant_lock);
+		KUNIT_EXPECT_TRUE(test, cg_expire(g, U64_MAX, &evict));
+		spin_unlock_bh(&credgrant_lock);
+		KUNIT_EXPECT_PTR_EQ(test, evict,
+				    i == CG_MARKERS_MAX ? first : NULL);
+		credgrant_put(evict);
+	}
+	KUNIT_EXPECT_EQ(test, cs.nr_markers, (unsigned int)CG_MARKERS_MAX);
+	credgrant_sock_release(&cs);
+	KUNIT_EXPECT_EQ(test, cs.nr_markers, 0U);
+	KUNIT_EXPECT_TRUE(test, list_empty(&cs.markers));
+
+	credgrant_stats_read(&after);
+	KUNIT_EXPECT_EQ(test, after.issued, before.issued + CG_MARKERS_MAX + 1);
+	KUNIT_EXPECT_EQ(test, after.expired,
+			before.expired + CG_MARKERS_MAX + 1);
+	KUNIT_EXPECT_EQ(test, after.dropped, before.dropped);
+	KUNIT_EXPECT_EQ(test, after.outstanding, before.outstanding);
+}
+
+static void cg_test_close_drops(struct kunit *test)
+{
+	struct credgrant_stats before, after;
+	struct credgrant_sock cs;
+
+	credgrant_sock_init(&cs);
+	credgrant_stats_read(&before);
+	cg_test_bound(test, &cs);
+	cg_test_bound(test, &cs);
+	credgrant_stats_read(&after);
+	KUNIT_EXPECT_EQ(test, after.outstanding, before.outstanding + 2);
+
+	credgrant_sock_release(&cs);
+	credgrant_stats_read(&after);
+	KUNIT_EXPECT_EQ(test, after.dropped, before.dropped + 2);
+	KUNIT_EXPECT_EQ(test, after.outstanding, before.outstanding);
+	KUNIT_EXPECT_TRUE(test, list_empty(&cs.pending));
+}
+
+static void cg_test_apply(struct kunit *test)
+{
+	struct cred_grant *g = cg_alloc(CREDGRANT_FULL, 2);
+	struct cred *new;
+
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	g->uid = KUIDT_INIT(1234);
+	g->gid = KGIDT_INIT(5678);
+	g->groups->gid[0] = KGIDT_INIT(7);
+	g->groups->gid[1] = KGIDT_INIT(8);
+	new = prepare_creds();
+	KUNIT_ASSERT_NOT_NULL(test, new);
+	KUNIT_EXPECT_EQ(test, credgrant_apply(g, new), 0);
+	KUNIT_EXPECT_TRUE(test, uid_eq(new->uid, g->uid));
+	KUNIT_EXPECT_TRUE(test, uid_eq(new->euid, g->uid));
+	KUNIT_EXPECT_TRUE(test, uid_eq(new->suid, g->uid));
+	KUNIT_EXPECT_TRUE(test, uid_eq(new->fsuid, g->uid));
+	KUNIT_EXPECT_TRUE(test, gid_eq(new->gid, g->gid));
+	KUNIT_EXPECT_TRUE(test, gid_eq(new->egid, g->gid));
+	KUNIT_EXPECT_TRUE(test, gid_eq(new->sgid, g->gid));
+	KUNIT_EXPECT_TRUE(test, gid_eq(new->fsgid, g->gid));
+	KUNIT_EXPECT_PTR_EQ(test, new->group_info, g->groups);
+	KUNIT_EXPECT_TRUE(test, uid_eq(new->user->uid, g->uid));
+	/* Leaving uid 0 clears capabilities, as setresuid() does. */
+	KUNIT_EXPECT_TRUE(test, cap_isclear(new->cap_effective));
+	abort_creds(new);
+
+	/* GID alone leaves the uids alone. */
+	g->kind = CREDGRANT_GID;
+	new = prepare_creds();
+	KUNIT_ASSERT_NOT_NULL(test, new);
+	KUNIT_EXPECT_EQ(test, credgrant_apply(g, new), 0);
+	KUNIT_EXPECT_TRUE(test, uid_eq(new->euid, current_euid()));
+	KUNIT_EXPECT_TRUE(test, gid_eq(new->egid, g->gid));
+	KUNIT_EXPECT_PTR_EQ(test, new->group_info, current_cred()->group_info);
+	abort_creds(new);
+	credgrant_put(g);
+}
+
+static struct kunit_case credpass_test_cases[] = {
+	KUNIT_CASE(cg_test_parse_valid),
+	KUNIT_CASE(cg_test_parse_invalid),
+	KUNIT_CASE(cg_test_parse_extension),
+	KUNIT_CASE(cg_test_ttl),
+	KUNIT_CASE(cg_test_expired_clock),
+	KUNIT_CASE(cg_test_ids_unique),
+	KUNIT_CASE(cg_test_check_expect),
+	KUNIT_CASE(cg_test_quota),
+	KUNIT_CASE(cg_test_expiry_reap),
+	KUNIT_CASE(cg_test_markers_bounded),
+	KUNIT_CASE(cg_test_close_drops),
+	KUNIT_CASE(cg_test_apply),
+	{}
+};
+
+static struct kunit_suite credpass_test_suite = {
+	.name = "credpass",
+	.test_cases = credpass_test_cases,
+};
+
+kunit_test_suite(credpass_test_suite);
