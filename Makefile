@@ -104,7 +104,10 @@ $(B)/tests/%: tests/selftests/%.c $(SELFTEST_HDRS) $(UAPI_HDRS) $(KDIR)/prepared
 # --- guest tools and demos (static) --------------------------------------------
 DEMO_SRCS := $(sort $(wildcard tests/demo/*.c))
 DEMO_BINS := $(patsubst tests/demo/%.c,$(B)/demo/%,$(DEMO_SRCS))
-GUEST_TOOLS := $(B)/vm/credpass-exit $(DEMO_BINS)
+# tests/examples/*.c: user programs built against the ABI header alone.
+EXAMPLE_SRCS := $(sort $(wildcard tests/examples/*.c))
+EXAMPLE_BINS := $(patsubst tests/examples/%.c,$(B)/examples/%,$(EXAMPLE_SRCS))
+GUEST_TOOLS := $(B)/vm/credpass-exit $(DEMO_BINS) $(EXAMPLE_BINS)
 
 $(B)/vm/credpass-exit: tests/vm/credpass-exit.c
 	@mkdir -p $(@D)
@@ -113,6 +116,11 @@ $(B)/vm/credpass-exit: tests/vm/credpass-exit.c
 $(B)/demo/%: tests/demo/%.c $(UAPI_HDRS)
 	@mkdir -p $(@D)
 	$(CC) -static $(CFLAGS) $(UAPI) -o $@ $< -lcap -lpthread
+
+# Compiled as a user would: the ABI header and libc, nothing of ours.
+$(B)/examples/%: tests/examples/%.c $(UAPI_HDRS)
+	@mkdir -p $(@D)
+	$(CC) -static -O2 -g $(WARN) $(UAPI) -o $@ $<
 
 # --- initramfs ------------------------------------------------------------------
 $(B)/vm/initramfs.list: FORCE
@@ -153,6 +161,9 @@ check: all vm
 
 demo: all vm
 	@CREDPASS_VM_NOBUILD=1 VM_LOG=$(B)/demo/console.log tests/vm/run -- peercred-demo
+	@echo
+	@echo "=== credgrant: issue, inspect, accept (tests/examples/grant-roundtrip.c) ==="
+	@CREDPASS_VM_NOBUILD=1 VM_LOG=$(B)/demo/console.log tests/vm/run -- grant-roundtrip
 
 clean:
 	rm -rf $(B)
