@@ -98,6 +98,8 @@ void credgrant_recv(struct socket *sock, struct msghdr *msg,
 			put_cmsg(msg, SOL_SOCKET, SCM_CREDGRANT, g->desc_size,
 				 tmp);
 			kfree(tmp);
+		} else {
+			msg->msg_flags |= MSG_CTRUNC;
 		}
 		credgrant_put(g);
 		return;
