@@ -72,7 +72,7 @@ KMAKE = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 $(KDIR)/kernel.stamp: $(KDIR)/config.stamp
 	@echo "  KERNEL  building bzImage (log: $(KDIR)/build.log)"
 	@set -o pipefail; $(KMAKE) bzImage 2>&1 | tee $(KDIR)/build.log | \
-		grep -E '^  (LD|AR|BUILD|CC) .*(vmlinux|bzImage)|error|warning:' || true
+		grep -E '^  (LD|BUILD) +(vmlinux|arch/x86/boot/bzImage)$$| error:|warning:' || true
 	@test -f $(BZIMAGE) && ! grep -q -E '^make.*Error|error:' $(KDIR)/build.log || \
 		{ tail -n 40 $(KDIR)/build.log; echo "kernel build failed: $(KDIR)/build.log"; exit 1; }
 	@touch $@
