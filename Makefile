@@ -117,10 +117,17 @@ $(B)/demo/%: tests/demo/%.c $(UAPI_HDRS)
 	@mkdir -p $(@D)
 	$(CC) -static $(CFLAGS) $(UAPI) -o $@ $< -lcap -lpthread
 
-# Compiled as a user would: the ABI header and libc, nothing of ours.
-$(B)/examples/%: tests/examples/%.c $(UAPI_HDRS)
+MAN_PAGES := $(sort $(wildcard man/*.[0-9]))
+# Compiled as a user would: libc and the header `make install` puts in
+# place (staged under build/stage), nothing else of ours.
+STAGE := $(B)/stage
+STAGED_HDR := $(STAGE)/usr/include/linux/credpass.h
+$(STAGED_HDR): include/uapi/linux/credpass.h $(MAN_PAGES)
+	@$(MAKE) install DESTDIR=$(abspath $(STAGE)) PREFIX=/usr >/dev/null
+
+$(B)/examples/%: tests/examples/%.c $(STAGED_HDR)
 	@mkdir -p $(@D)
-	$(CC) -static -O2 -g $(WARN) $(UAPI) -o $@ $<
+	$(CC) -static -O2 -g $(WARN) -I $(STAGE)/usr/include -o $@ $<
 
 # --- initramfs ------------------------------------------------------------------
 $(B)/vm/initramfs.list: FORCE
@@ -151,6 +158,19 @@ $(B)/unit/%-asan: tests/unit/%.c $(UNIT_LIB_SRCS) $(UNIT_LIB_HDRS) $(UAPI_HDRS)
 	$(CC) -O1 -g $(WARN) -D_GNU_SOURCE -fsanitize=address,undefined \
 		-fno-sanitize-recover=all -fno-omit-frame-pointer $(UAPI) \
 		-o $@ $< $(UNIT_LIB_SRCS) -lcmocka
+
+# --- make install: the ABI header and the man pages -----------------------------
+PREFIX ?= /usr/local
+
+.PHONY: install
+install:
+	install -D -m 0644 include/uapi/linux/credpass.h \
+		$(DESTDIR)$(PREFIX)/include/linux/credpass.h
+	@set -e; for m in $(MAN_PAGES); do \
+		s=$${m##*.}; \
+		echo install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/$${m##*/}; \
+		install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/$${m##*/}; \
+	done
 
 # --- top-level targets ---------------------------------------------------------------
 .PHONY: all check demo clean
