@@ -14,8 +14,9 @@
  *           (default "others")
  *
  * Prints one line per suite (with its time and, below it, its failed and
- * skipped cases), then, when --group is given, one subtotal line per label
- * (and one for failures outside any suite), then exactly one final line
+ * skipped cases), then, when --group is given, one subtotal line for the
+ * others and one per --group (and one for failures outside any suite; they
+ * all add up to the total), then exactly one final line
  * "N passed, N failed[, N skipped]"; exits 1 if anything failed.
  */
 #include "tap.h"
@@ -153,11 +154,12 @@ int main(int argc, char **argv)
 
 	/* Subtotals: they and the failures outside any suite add up. */
 	if (ngroups > 1) {
+		/* the others (ours) first, then each --group */
 		for (i = 0; i < ngroups; i++) {
-			struct totals g = { groups[i].passed, groups[i].failed,
-					    groups[i].skipped };
+			struct tap_group *gr = &groups[(i + ngroups - 1) % ngroups];
+			struct totals g = { gr->passed, gr->failed, gr->skipped };
 
-			print_counts(groups[i].label, &g);
+			print_counts(gr->label, &g);
 			printf("\n");
 		}
 		if (nfail)
