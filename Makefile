@@ -1,6 +1,7 @@
 # credpass: the one entry point.
 #
-#   make            user space: test suites, demo, tools, host unit tests
+#   make            user space: test suites (ours and upstream's), demo, tools,
+#                   host unit tests
 #   make kernel     the test kernel (build/kernel/obj/arch/x86/boot/bzImage)
 #   make vm         kernel + initramfs: what tests/vm/run boots
 #   make check      host unit tests + all suites in one VM boot + KUnit
@@ -101,6 +102,36 @@ $(B)/tests/%: tests/selftests/%.c $(SELFTEST_HDRS) $(UAPI_HDRS) $(KDIR)/prepared
 	@mkdir -p $(@D)
 	$(CC) -static $(CFLAGS) $(UAPI) $(KSFT) -o $@ $< -lcap -lpthread
 
+# --- upstream kselftests: tests/upstream/suites ---------------------------------
+# Built from the unpacked tree by each directory's own Makefile (its CFLAGS
+# and LDLIBS, lib.mk's rules), static, against this tree's exported UAPI
+# headers; see README.md "Upstream kselftests".
+UPSTREAM_LIST := tests/upstream/suites
+UPSTREAM_FILES := $(shell awk '$$1 == "run" || $$1 == "file" { print $$2 "/" $$3 }' $(UPSTREAM_LIST))
+UPSTREAM_BINS := $(addprefix $(B)/upstream/,$(UPSTREAM_FILES))
+UPSTREAM_HDR := $(B)/upstream/khdr
+KSELFTEST_DIR := $(KSRC)/tools/testing/selftests
+# ARCH/CROSS_COMPILE/LLVM from the environment would change what lib.mk and
+# prctl/Makefile build.
+SUBMAKE = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u ARCH -u CROSS_COMPILE -u LLVM $(MAKE)
+
+$(UPSTREAM_HDR).stamp: $(KDIR)/prepared.stamp
+	@mkdir -p $(UPSTREAM_HDR)
+	@echo "  HEADERS $(UPSTREAM_HDR)/usr/include (make headers)"
+	@$(SUBMAKE) -s -C $(KSRC) O=$(abspath $(UPSTREAM_HDR)) ARCH=x86_64 headers \
+		>$(UPSTREAM_HDR).log 2>&1 || { cat $(UPSTREAM_HDR).log; exit 1; }
+	@touch $@
+
+# lib.mk decides from the source's time whether to rebuild: touch the target
+# so that this rule does not run again for a newer prepared.stamp alone.
+$(B)/upstream/%: $(KDIR)/prepared.stamp $(UPSTREAM_HDR).stamp
+	@mkdir -p $(@D)
+	$(SUBMAKE) -C $(KSELFTEST_DIR)/$(patsubst %/,%,$(dir $*)) V=1 \
+		OUTPUT=$(abspath $(@D)) USERLDFLAGS=-static \
+		KHDR_INCLUDES="-isystem $(abspath $(UPSTREAM_HDR))/usr/include" \
+		$(abspath $@)
+	@touch $@
+
 # --- guest tools and demos (static) --------------------------------------------
 DEMO_SRCS := $(sort $(wildcard tests/demo/*.c))
 DEMO_BINS := $(patsubst tests/demo/%.c,$(B)/demo/%,$(DEMO_SRCS))
@@ -125,10 +156,12 @@ $(B)/examples/%: tests/examples/%.c $(UAPI_HDRS)
 # --- initramfs ------------------------------------------------------------------
 $(B)/vm/initramfs.list: FORCE
 	@mkdir -p $(@D)
-	@scripts/mkinitramfs.sh $@ $(SUITE_BINS) -- $(GUEST_TOOLS)
+	@scripts/mkinitramfs.sh $@ $(SUITE_BINS) -- $(GUEST_TOOLS) \
+		-- $(UPSTREAM_LIST) $(B)/upstream $(UPSTREAM_FILES)
 
 $(B)/vm/initramfs.cpio: $(B)/vm/initramfs.list $(B)/tools/gen_init_cpio \
-		$(SUITE_BINS) $(GUEST_TOOLS) tests/vm/init tests/vm/run-suites \
+		$(SUITE_BINS) $(GUEST_TOOLS) $(UPSTREAM_BINS) $(UPSTREAM_LIST) \
+		tests/vm/init tests/vm/run-suites \
 		tests/vm/passwd tests/vm/group /bin/busybox
 	$(B)/tools/gen_init_cpio $< >$@
 
@@ -154,7 +187,7 @@ $(B)/unit/%-asan: tests/unit/%.c $(UNIT_LIB_SRCS) $(UNIT_LIB_HDRS) $(UAPI_HDRS)
 
 # --- top-level targets ---------------------------------------------------------------
 .PHONY: all check demo clean
-all: $(SUITE_BINS) $(GUEST_TOOLS) $(UNIT_BINS) $(B)/tools/tapsum
+all: $(SUITE_BINS) $(GUEST_TOOLS) $(UPSTREAM_BINS) $(UNIT_BINS) $(B)/tools/tapsum
 
 check: all vm
 	@SUITES="$(SUITES)" UNIT_BINS="$(UNIT_BINS)" scripts/check.sh
