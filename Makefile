@@ -115,21 +115,31 @@ KSELFTEST_DIR := $(KSRC)/tools/testing/selftests
 # prctl/Makefile build.
 SUBMAKE = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u ARCH -u CROSS_COMPILE -u LLVM $(MAKE)
 
-$(UPSTREAM_HDR).stamp: $(KDIR)/prepared.stamp
+# The tree's exported UAPI headers.  $(UPSTREAM_HDR).sums changes only when
+# their content does, and only then are the programs all rebuilt.
+$(UPSTREAM_HDR).stamp: $(KDIR)/prepared.stamp $(if $(wildcard $(UPSTREAM_HDR).sums),,FORCE)
 	@mkdir -p $(UPSTREAM_HDR)
 	@echo "  HEADERS $(UPSTREAM_HDR)/usr/include (make headers)"
 	@$(SUBMAKE) -s -C $(KSRC) O=$(abspath $(UPSTREAM_HDR)) ARCH=x86_64 headers \
 		>$(UPSTREAM_HDR).log 2>&1 || { cat $(UPSTREAM_HDR).log; exit 1; }
+	@(cd $(UPSTREAM_HDR) && find usr/include -type f -name '*.h' | LC_ALL=C sort | \
+		xargs md5sum) >$(UPSTREAM_HDR).sums.new
+	@if cmp -s $(UPSTREAM_HDR).sums.new $(UPSTREAM_HDR).sums; then \
+		rm -f $(UPSTREAM_HDR).sums.new; \
+	else mv -f $(UPSTREAM_HDR).sums.new $(UPSTREAM_HDR).sums; fi
 	@touch $@
+$(UPSTREAM_HDR).sums: $(UPSTREAM_HDR).stamp ;
 
-# lib.mk decides from the source's time whether to rebuild: touch the target
-# so that this rule does not run again for a newer prepared.stamp alone.
-$(B)/upstream/%: $(KDIR)/prepared.stamp $(UPSTREAM_HDR).stamp
+# lib.mk decides from the source's time whether to rebuild (-q: quietly ask
+# it first), unless the headers changed (-B); V=1: it prints the compiler
+# command it runs.  The target is touched so that this rule does not run
+# again for a newer prepared.stamp alone.
+UPSTREAM_MAKE = $(SUBMAKE) --no-print-directory -C $(KSELFTEST_DIR)/$(patsubst %/,%,$(dir $*)) \
+	V=1 OUTPUT=$(abspath $(@D)) USERLDFLAGS=-static \
+	KHDR_INCLUDES="-isystem $(abspath $(UPSTREAM_HDR))/usr/include" $(abspath $@)
+$(B)/upstream/%: $(KDIR)/prepared.stamp $(UPSTREAM_HDR).sums
 	@mkdir -p $(@D)
-	$(SUBMAKE) -C $(KSELFTEST_DIR)/$(patsubst %/,%,$(dir $*)) V=1 \
-		OUTPUT=$(abspath $(@D)) USERLDFLAGS=-static \
-		KHDR_INCLUDES="-isystem $(abspath $(UPSTREAM_HDR))/usr/include" \
-		$(abspath $@)
+	@$(if $(filter %.sums,$?),$(UPSTREAM_MAKE) -B,$(UPSTREAM_MAKE) -q 2>/dev/null || $(UPSTREAM_MAKE))
 	@touch $@
 
 # --- guest tools and demos (static) --------------------------------------------
