@@ -1,6 +1,7 @@
 # credpass: the one entry point.
 #
-#   make            user space: test suites, demo, tools, host unit tests
+#   make            user space: test suites (ours and upstream's), demo, tools,
+#                   host unit tests
 #   make kernel     the test kernel (build/kernel/obj/arch/x86/boot/bzImage)
 #   make vm         kernel + initramfs: what tests/vm/run boots
 #   make check      host unit tests + all suites in one VM boot + KUnit
@@ -101,6 +102,46 @@ $(B)/tests/%: tests/selftests/%.c $(SELFTEST_HDRS) $(UAPI_HDRS) $(KDIR)/prepared
 	@mkdir -p $(@D)
 	$(CC) -static $(CFLAGS) $(UAPI) $(KSFT) -o $@ $< -lcap -lpthread
 
+# --- upstream kselftests: tests/upstream/suites ---------------------------------
+# Built from the unpacked tree by each directory's own Makefile (its CFLAGS
+# and LDLIBS, lib.mk's rules), static, against this tree's exported UAPI
+# headers; see README.md "Upstream kselftests".
+UPSTREAM_LIST := tests/upstream/suites
+UPSTREAM_FILES := $(shell awk '$$1 == "run" || $$1 == "file" { print $$2 "/" $$3 }' $(UPSTREAM_LIST))
+UPSTREAM_BINS := $(addprefix $(B)/upstream/,$(UPSTREAM_FILES))
+UPSTREAM_HDR := $(B)/upstream/khdr
+KSELFTEST_DIR := $(KSRC)/tools/testing/selftests
+# ARCH/CROSS_COMPILE/LLVM from the environment would change what lib.mk and
+# prctl/Makefile build.
+SUBMAKE = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u ARCH -u CROSS_COMPILE -u LLVM $(MAKE)
+
+# The tree's exported UAPI headers.  $(UPSTREAM_HDR).sums changes only when
+# their content does, and only then are the programs all rebuilt.
+$(UPSTREAM_HDR).stamp: $(KDIR)/prepared.stamp $(if $(wildcard $(UPSTREAM_HDR).sums),,FORCE)
+	@mkdir -p $(UPSTREAM_HDR)
+	@echo "  HEADERS $(UPSTREAM_HDR)/usr/include (make headers)"
+	@$(SUBMAKE) -s -C $(KSRC) O=$(abspath $(UPSTREAM_HDR)) ARCH=x86_64 headers \
+		>$(UPSTREAM_HDR).log 2>&1 || { cat $(UPSTREAM_HDR).log; exit 1; }
+	@(cd $(UPSTREAM_HDR) && find usr/include -type f -name '*.h' | LC_ALL=C sort | \
+		xargs md5sum) >$(UPSTREAM_HDR).sums.new
+	@if cmp -s $(UPSTREAM_HDR).sums.new $(UPSTREAM_HDR).sums; then \
+		rm -f $(UPSTREAM_HDR).sums.new; \
+	else mv -f $(UPSTREAM_HDR).sums.new $(UPSTREAM_HDR).sums; fi
+	@touch $@
+$(UPSTREAM_HDR).sums: $(UPSTREAM_HDR).stamp ;
+
+# lib.mk decides from the source's time whether to rebuild (-q: quietly ask
+# it first), unless the headers changed (-B); V=1: it prints the compiler
+# command it runs.  The target is touched so that this rule does not run
+# again for a newer prepared.stamp alone.
+UPSTREAM_MAKE = $(SUBMAKE) --no-print-directory -C $(KSELFTEST_DIR)/$(patsubst %/,%,$(dir $*)) \
+	V=1 OUTPUT=$(abspath $(@D)) USERLDFLAGS=-static \
+	KHDR_INCLUDES="-isystem $(abspath $(UPSTREAM_HDR))/usr/include" $(abspath $@)
+$(B)/upstream/%: $(KDIR)/prepared.stamp $(UPSTREAM_HDR).sums
+	@mkdir -p $(@D)
+	@$(if $(filter %.sums,$?),$(UPSTREAM_MAKE) -B,$(UPSTREAM_MAKE) -q 2>/dev/null || $(UPSTREAM_MAKE))
+	@touch $@
+
 # --- guest tools and demos (static) --------------------------------------------
 DEMO_SRCS := $(sort $(wildcard tests/demo/*.c))
 DEMO_BINS := $(patsubst tests/demo/%.c,$(B)/demo/%,$(DEMO_SRCS))
@@ -132,10 +173,12 @@ $(B)/examples/%: tests/examples/%.c $(STAGED_HDR)
 # --- initramfs ------------------------------------------------------------------
 $(B)/vm/initramfs.list: FORCE
 	@mkdir -p $(@D)
-	@scripts/mkinitramfs.sh $@ $(SUITE_BINS) -- $(GUEST_TOOLS)
+	@scripts/mkinitramfs.sh $@ $(SUITE_BINS) -- $(GUEST_TOOLS) \
+		-- $(UPSTREAM_LIST) $(B)/upstream $(UPSTREAM_FILES)
 
 $(B)/vm/initramfs.cpio: $(B)/vm/initramfs.list $(B)/tools/gen_init_cpio \
-		$(SUITE_BINS) $(GUEST_TOOLS) tests/vm/init tests/vm/run-suites \
+		$(SUITE_BINS) $(GUEST_TOOLS) $(UPSTREAM_BINS) $(UPSTREAM_LIST) \
+		tests/vm/init tests/vm/run-suites \
 		tests/vm/passwd tests/vm/group /bin/busybox
 	$(B)/tools/gen_init_cpio $< >$@
 
@@ -174,7 +217,7 @@ install:
 
 # --- top-level targets ---------------------------------------------------------------
 .PHONY: all check demo clean
-all: $(SUITE_BINS) $(GUEST_TOOLS) $(UNIT_BINS) $(B)/tools/tapsum
+all: $(SUITE_BINS) $(GUEST_TOOLS) $(UPSTREAM_BINS) $(UNIT_BINS) $(B)/tools/tapsum
 
 check: all vm
 	@SUITES="$(SUITES)" UNIT_BINS="$(UNIT_BINS)" scripts/check.sh

@@ -2,7 +2,9 @@
 # `make check` after the build: host unit tests, then every in-VM suite in
 # one VM boot (KUnit runs during that boot), then one summary.  Called by
 # the Makefile with SUITES (in-VM suite names) and UNIT_BINS (host unit test
-# binaries) in the environment.  Ends with exactly one line
+# binaries) in the environment; the upstream kselftests come from
+# tests/upstream/suites.  Prints the subtotals of ours ("credpass") and of
+# the upstream kselftests ("upstream"), then ends with exactly one line
 # "N passed, N failed[, N skipped]" and exits non-zero on any failure.
 set -eu
 
@@ -33,9 +35,32 @@ for bin in ${UNIT_BINS:-}; do
 	} | tee -a "$OUT/unit.tap"
 done
 
+# --- upstream kselftests: the ones run, the ones left out -----------------------
+# "skip DIR PROGRAM REASON" entries count as one skipped case each.
+UPSTREAM_LIST=tests/upstream/suites
+: >"$OUT/upstream-skipped.tap"
+nup=0
+while read -r kind dir prog rest; do
+	case "$kind" in
+	run)
+		nup=$((nup + 1))
+		expect+=(--expect "upstream/$dir/$prog")
+		;;
+	skip)
+		echo "upstream/$dir/$prog: not run: $rest"
+		{
+			echo "# credpass-suite: upstream/$dir/$prog"
+			echo "1..1"
+			echo "ok 1 $prog # SKIP not run by make check: $rest"
+			echo "# credpass-suite-exit: upstream/$dir/$prog 0"
+		} >>"$OUT/upstream-skipped.tap"
+		;;
+	esac
+done < <(grep -v '^[[:space:]]*#' "$UPSTREAM_LIST")
+
 # --- all in-VM suites, one boot ------------------------------------------------
 for s in ${SUITES:-}; do expect+=(--expect "$s"); done
-echo "== VM: ${SUITES:-no suites} (console log: $OUT/console.log)"
+echo "== VM: ${SUITES:-no suites} and $nup upstream kselftest programs (console log: $OUT/console.log)"
 set +e
 CREDPASS_VM_NOBUILD=1 VM_LOG=$OUT/console.log tests/vm/run -- run-suites | tee "$OUT/vm.tap"
 vmrc=${PIPESTATUS[0]}
@@ -52,4 +77,5 @@ done < <(tr -d '\r' <"$OUT/console.log" 2>/dev/null |
 
 echo "== summary"
 exec "$TAPSUM" --suites "$OUT/unit.tap" --suites "$OUT/vm.tap" \
-	--kunit "$OUT/console.log" "${expect[@]}" "${fails[@]}"
+	--suites "$OUT/upstream-skipped.tap" --kunit "$OUT/console.log" \
+	--group upstream=upstream/ --others credpass "${expect[@]}" "${fails[@]}"

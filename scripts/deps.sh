@@ -12,7 +12,7 @@ PACKAGES="
 	flex bison bc libelf-dev libssl-dev dwarves kmod
 	cpio xz-utils rsync pkg-config python3
 	busybox-static qemu-system-x86 ccache
-	libcap-dev liburcu-dev libcmocka-dev
+	libcap-dev libcap-ng-dev liburcu-dev libcmocka-dev
 	groff-base man-db
 	coreutils diffutils findutils sed grep git
 "

@@ -3,7 +3,8 @@
 # initramfs to LIST (only if its content changes, so make rebuilds the
 # archive only when needed).
 #
-#   mkinitramfs.sh LIST SUITE_BINARY... -- TOOL_BINARY...
+#   mkinitramfs.sh LIST SUITE_BINARY... -- TOOL_BINARY... \
+#           [-- UPSTREAM_SUITES_FILE UPSTREAM_ROOT REL_PATH...]
 #
 # Layout in the guest:
 #   /init                          tests/vm/init
@@ -11,6 +12,9 @@
 #   /usr/lib/credpass/tests/NAME   in-VM test suites (run by run-suites)
 #   /usr/lib/credpass/bin/NAME     guest tools (credpass-exit, run-suites,
 #                                  demos); on PATH
+#   /usr/lib/credpass/upstream/suites    tests/upstream/suites
+#   /usr/lib/credpass/upstream/REL_PATH  UPSTREAM_ROOT/REL_PATH: the upstream
+#                                  kselftest programs and helpers
 #   /usr/local/bin                 default place for tests/vm/run --add
 set -eu
 
@@ -44,15 +48,36 @@ abs() { case "$1" in /*) echo "$1" ;; *) echo "$REPO/$1" ;; esac; }
 	echo "file /etc/passwd $REPO/tests/vm/passwd 644 0 0"
 	echo "file /etc/group $REPO/tests/vm/group 644 0 0"
 	echo "file /usr/lib/credpass/bin/run-suites $REPO/tests/vm/run-suites 755 0 0"
-	in_tools=0
-	for f in "$@"; do
-		if [ "$f" = -- ]; then in_tools=1; continue; fi
-		if [ "$in_tools" = 0 ]; then
-			echo "file /usr/lib/credpass/tests/${f##*/} $(abs "$f") 755 0 0"
-		else
-			echo "file /usr/lib/credpass/bin/${f##*/} $(abs "$f") 755 0 0"
-		fi
+	section=0
+	while [ $# -gt 0 ]; do
+		f=$1
+		shift
+		if [ "$f" = -- ]; then section=$((section + 1)); continue; fi
+		case $section in
+		0) echo "file /usr/lib/credpass/tests/${f##*/} $(abs "$f") 755 0 0" ;;
+		1) echo "file /usr/lib/credpass/bin/${f##*/} $(abs "$f") 755 0 0" ;;
+		*) break ;;
+		esac
 	done
+	if [ "$section" = 2 ]; then
+		[ $# -ge 1 ] || { echo "mkinitramfs: -- needs UPSTREAM_SUITES_FILE UPSTREAM_ROOT" >&2; exit 1; }
+		up=/usr/lib/credpass/upstream
+		echo "dir $up 755 0 0"
+		echo "file $up/suites $(abs "$f") 644 0 0"
+		root=$1
+		shift
+		declare -A dirs=()
+		for rel in "$@"; do
+			d=${rel%/*} acc=$up
+			[ "$d" != "$rel" ] || d=
+			IFS=/ read -ra parts <<<"$d"
+			for p in "${parts[@]}"; do
+				acc=$acc/$p
+				[ -n "${dirs[$acc]:-}" ] || { dirs[$acc]=1; echo "dir $acc 755 0 0"; }
+			done
+			echo "file $up/$rel $(abs "$root/$rel") 755 0 0"
+		done
+	fi
 } >"$LIST.new"
 
 if cmp -s "$LIST.new" "$LIST"; then

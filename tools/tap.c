@@ -8,6 +8,7 @@
 
 #define SUITE_START	"# credpass-suite: "
 #define SUITE_EXIT	"# credpass-suite-exit: "
+#define SUITE_TIME	"# credpass-suite-time: "
 
 static const char *directive(const char *line)
 {
@@ -63,6 +64,7 @@ void tap_suite_init(struct tap_suite *s, const char *name)
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->plan = -1;
 	s->exit_status = -1;
+	s->seconds = -1;
 }
 
 static void count(struct tap_suite *s, enum tap_result r)
@@ -82,17 +84,62 @@ static void count(struct tap_suite *s, enum tap_result r)
 	}
 }
 
+/*
+ * Append "  WHAT: TEXT\n" to s->details; once the next one does not fit,
+ * end with "  ...\n" and append nothing more.
+ */
+static void detail(struct tap_suite *s, const char *what, const char *text)
+{
+	static const char more[] = "  ...\n";
+	size_t len = strlen(s->details);
+	char one[TAP_DETAILS_MAX];
+	int n;
+
+	if (s->details_cut)
+		return;
+	n = snprintf(one, sizeof(one), "  %s: %s\n", what, text);
+	if (n < 0 || len + (size_t)n + sizeof(more) > sizeof(s->details)) {
+		/* len + sizeof(more) <= sizeof(s->details) held before */
+		memcpy(s->details + len, more, sizeof(more));
+		s->details_cut = true;
+		return;
+	}
+	memcpy(s->details + len, one, (size_t)n + 1);
+}
+
+/* "ok 3 name # SKIP why" -> "name # SKIP why" */
+static const char *after_number(const char *p)
+{
+	p += strncmp(p, "ok ", 3) ? 7 : 3;
+	while (isdigit((unsigned char)*p))
+		p++;
+	while (*p == ' ' || *p == '-')
+		p++;
+	return p;
+}
+
 void tap_suite_line(struct tap_suite *s, const char *line)
 {
 	int indent;
 	enum tap_result r;
 
+	if (!strncmp(line, "TAP version ", 12)) {
+		if (s->plan >= 0)
+			s->new_document = true;
+		return;
+	}
 	if (line[0] == '1' && line[1] == '.' && line[2] == '.') {
 		char *end;
 		long v = strtol(line + 3, &end, 10);
 
-		if (end != line + 3 && v >= 0 && v < 1000000 && s->plan < 0)
+		if (end == line + 3 || v < 0 || v >= 1000000)
+			return;
+		if (s->plan < 0) {
 			s->plan = (int)v;
+		} else if (s->new_document) {
+			s->plan += (int)v;
+			s->new_document = false;
+		}
 		return;
 	}
 	r = tap_classify(line, &indent);
@@ -100,6 +147,10 @@ void tap_suite_line(struct tap_suite *s, const char *line)
 		return;
 	s->results++;
 	count(s, r);
+	if (r == TAP_FAIL)
+		detail(s, "fail", after_number(line));
+	else if (r == TAP_SKIP)
+		detail(s, "skip", after_number(line));
 }
 
 void tap_suite_finish(struct tap_suite *s)
@@ -165,6 +216,12 @@ int tap_parse_stream(FILE *in, struct tap_suite **suites, size_t *n)
 		}
 		if (!cur)
 			continue;
+		if (!strncmp(line, SUITE_TIME, strlen(SUITE_TIME))) {
+			const char *st = strrchr(line, ' ');
+
+			cur->seconds = st ? atoi(st + 1) : -1;
+			continue;
+		}
 		if (!strncmp(line, SUITE_EXIT, strlen(SUITE_EXIT))) {
 			const char *st = strrchr(line, ' ');
 
@@ -180,6 +237,16 @@ int tap_parse_stream(FILE *in, struct tap_suite **suites, size_t *n)
 		tap_suite_finish(cur);
 	free(line);
 	return 0;
+}
+
+struct tap_group *tap_group_of(struct tap_group *groups, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i++)
+		if (groups[i].prefix && !strncmp(name, groups[i].prefix, strlen(groups[i].prefix)))
+			return &groups[i];
+	return &groups[n - 1];
 }
 
 void tap_kunit_init(struct tap_kunit *k)

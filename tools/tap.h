@@ -8,7 +8,13 @@
  *
  *	# credpass-suite: NAME
  *	...the suite's TAP output...
+ *	# credpass-suite-time: NAME SECONDS	(optional)
  *	# credpass-suite-exit: NAME STATUS
+ *
+ * A suite's output may hold more than one TAP document, as when a program
+ * forks children that each print "TAP version 13" and their own plan
+ * (capabilities/test_execve): a plan after a later "TAP version" line adds
+ * to the suite's plan.
  */
 #ifndef CREDPASS_TAP_H
 #define CREDPASS_TAP_H
@@ -19,6 +25,7 @@
 
 #define TAP_NAME_MAX	128
 #define TAP_PROBLEM_MAX	256
+#define TAP_DETAILS_MAX	2048
 
 struct tap_suite {
 	char name[TAP_NAME_MAX];
@@ -27,6 +34,15 @@ struct tap_suite {
 	int passed, failed, skipped;
 	int exit_status;	/* -1 while no exit line was seen */
 	bool ended;		/* exit line seen */
+	int seconds;		/* from the time line; -1 when none */
+	bool new_document;	/* a "TAP version" line after the first plan */
+	/*
+	 * The failed and skipped top-level result lines, one per line, each
+	 * "  fail: ..." or "  skip: ..." with the text after "ok N "; cut
+	 * (ending in "...") when longer than TAP_DETAILS_MAX.
+	 */
+	char details[TAP_DETAILS_MAX];
+	bool details_cut;
 	/* Set by tap_suite_finish() when the suite counts one extra failure. */
 	char problem[TAP_PROBLEM_MAX];
 };
@@ -55,6 +71,19 @@ void tap_suite_finish(struct tap_suite *s);
  * finishing each; returns 0 or -1 on allocation failure.
  */
 int tap_parse_stream(FILE *in, struct tap_suite **suites, size_t *n);
+
+/*
+ * Subtotals by suite name (tapsum --group LABEL=PREFIX): groups[0..n-2]
+ * each have a prefix, groups[n-1] (prefix NULL) takes every other name.
+ * Returns the first group whose prefix starts `name`, else the last.
+ */
+struct tap_group {
+	const char *label;
+	const char *prefix;
+	int passed, failed, skipped;
+};
+
+struct tap_group *tap_group_of(struct tap_group *groups, size_t n, const char *name);
 
 /*
  * KUnit: feed console lines (kernel log, possibly with "\r" and printk

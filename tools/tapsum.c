@@ -3,14 +3,20 @@
  * tapsum: summarise `make check` results.
  *
  *   tapsum [--suites FILE]... [--kunit CONSOLE_LOG] [--expect NAME]...
- *          [--fail REASON]...
+ *          [--fail REASON]... [--group LABEL=PREFIX]... [--others LABEL]
  *
  * --suites  a suite stream (see tap.h); every suite in it is counted
  * --kunit   the kernel console log; KUnit leaf cases are counted as "kunit"
  * --expect  a suite that must appear in some stream (else one failure)
  * --fail    one failure for something outside any suite (VM crash, ...)
+ * --group   suites whose name starts with PREFIX are subtotalled as LABEL
+ * --others  the label of the subtotal of all other suites and of kunit
+ *           (default "others")
  *
- * Prints one line per suite, then exactly one final line
+ * Prints one line per suite (with its time and, below it, its failed and
+ * skipped cases), then, when --group is given, one subtotal line for the
+ * others and one per --group (and one for failures outside any suite; they
+ * all add up to the total), then exactly one final line
  * "N passed, N failed[, N skipped]"; exits 1 if anything failed.
  */
 #include "tap.h"
@@ -23,22 +29,35 @@ struct totals {
 	int passed, failed, skipped;
 };
 
-static void report(const struct tap_suite *s, struct totals *t)
+static void print_counts(const char *label, const struct totals *t)
 {
-	printf("%s: %d passed, %d failed", s->name, s->passed, s->failed);
-	if (s->skipped)
-		printf(", %d skipped", s->skipped);
+	printf("%s: %d passed, %d failed", label, t->passed, t->failed);
+	if (t->skipped)
+		printf(", %d skipped", t->skipped);
+}
+
+static void report(const struct tap_suite *s, struct totals *t, struct tap_group *g)
+{
+	struct totals one = { s->passed, s->failed, s->skipped };
+
+	print_counts(s->name, &one);
 	if (s->problem[0])
 		printf(" (%s)", s->problem);
-	printf("\n");
+	if (s->seconds >= 0)
+		printf(" [%d s]", s->seconds);
+	printf("\n%s", s->details);
 	t->passed += s->passed;
 	t->failed += s->failed;
 	t->skipped += s->skipped;
+	g->passed += s->passed;
+	g->failed += s->failed;
+	g->skipped += s->skipped;
 }
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: tapsum [--suites FILE]... [--kunit LOG] [--expect NAME]... [--fail REASON]...\n");
+	fprintf(stderr, "usage: tapsum [--suites FILE]... [--kunit LOG] [--expect NAME]... [--fail REASON]...\n"
+			"              [--group LABEL=PREFIX]... [--others LABEL]\n");
 	exit(2);
 }
 
@@ -48,12 +67,14 @@ int main(int argc, char **argv)
 	size_t nsuites = 0, i;
 	const char **expect = calloc((size_t)argc, sizeof(*expect));
 	const char **fail = calloc((size_t)argc, sizeof(*fail));
-	size_t nexpect = 0, nfail = 0;
-	const char *kunit_log = NULL;
+	/* the --group groups, then the others, always last */
+	struct tap_group *groups = calloc((size_t)argc + 1, sizeof(*groups));
+	size_t nexpect = 0, nfail = 0, ngroups = 0;
+	const char *kunit_log = NULL, *others = "others";
 	struct totals t = { 0, 0, 0 };
 	int a;
 
-	if (!expect || !fail)
+	if (!expect || !fail || !groups)
 		return 2;
 	for (a = 1; a < argc; a++) {
 		if (a + 1 >= argc)
@@ -75,13 +96,25 @@ int main(int argc, char **argv)
 			expect[nexpect++] = argv[++a];
 		} else if (!strcmp(argv[a], "--fail")) {
 			fail[nfail++] = argv[++a];
+		} else if (!strcmp(argv[a], "--group")) {
+			char *eq = strchr(argv[++a], '=');
+
+			if (!eq || eq == argv[a] || !eq[1])
+				usage();
+			*eq = '\0';
+			groups[ngroups].label = argv[a];
+			groups[ngroups++].prefix = eq + 1;
+		} else if (!strcmp(argv[a], "--others")) {
+			others = argv[++a];
 		} else {
 			usage();
 		}
 	}
 
+	groups[ngroups++].label = others;
+
 	for (i = 0; i < nsuites; i++)
-		report(&suites[i], &t);
+		report(&suites[i], &t, tap_group_of(groups, ngroups, suites[i].name));
 
 	for (a = 0; a < (int)nexpect; a++) {
 		bool found = false;
@@ -91,6 +124,7 @@ int main(int argc, char **argv)
 		if (!found) {
 			printf("%s: 0 passed, 1 failed (never ran)\n", expect[a]);
 			t.failed++;
+			tap_group_of(groups, ngroups, expect[a])->failed++;
 		}
 	}
 
@@ -108,7 +142,7 @@ int main(int argc, char **argv)
 			fclose(f);
 		}
 		if (k.seen_ktap)
-			report(&k.sum, &t);
+			report(&k.sum, &t, &groups[ngroups - 1]);
 		else
 			printf("kunit: no KTAP output on the console (no KUnit suite built in?)\n");
 	}
@@ -118,6 +152,20 @@ int main(int argc, char **argv)
 		t.failed++;
 	}
 
+	/* Subtotals: they and the failures outside any suite add up. */
+	if (ngroups > 1) {
+		/* the others (ours) first, then each --group */
+		for (i = 0; i < ngroups; i++) {
+			struct tap_group *gr = &groups[(i + ngroups - 1) % ngroups];
+			struct totals g = { gr->passed, gr->failed, gr->skipped };
+
+			print_counts(gr->label, &g);
+			printf("\n");
+		}
+		if (nfail)
+			printf("outside any suite: %zu failed\n", nfail);
+	}
+
 	printf("%d passed, %d failed", t.passed, t.failed);
 	if (t.skipped)
 		printf(", %d skipped", t.skipped);
@@ -125,5 +173,6 @@ int main(int argc, char **argv)
 	free(suites);
 	free(expect);
 	free(fail);
+	free(groups);
 	return t.failed ? 1 : 0;
 }

@@ -157,6 +157,120 @@ static void test_stream(void **state)
 	free(s);
 }
 
+/*
+ * capabilities/test_execve: two forked children each print a TAP document
+ * of their own; the parent prints nothing but comments.
+ */
+static void test_suite_two_documents(void **state)
+{
+	struct tap_suite s;
+
+	(void)state;
+	tap_suite_init(&s, "upstream/capabilities/test_execve");
+	feed(&s, "TAP version 13\n1..2\nok 1 Passed\nok 2 Passed\n"
+		 "# Totals: pass:2 fail:0 xfail:0 xpass:0 skip:0 error:0\n"
+		 "# ====\n"
+		 "TAP version 13\n1..3\nok 1 Passed\nok 2 Passed\nok 3 Passed\n");
+	s.ended = true;
+	s.exit_status = 0;
+	tap_suite_finish(&s);
+	assert_int_equal(s.plan, 5);
+	assert_int_equal(s.results, 5);
+	assert_int_equal(s.passed, 5);
+	assert_int_equal(s.failed, 0);
+	assert_string_equal(s.problem, "");
+
+	/* the second document dies before its plan: one result short */
+	tap_suite_init(&s, "x");
+	feed(&s, "TAP version 13\n1..1\nok 1 a\nTAP version 13\n1..2\nok 1 b\n");
+	s.ended = true;
+	s.exit_status = 0;
+	tap_suite_finish(&s);
+	assert_string_equal(s.problem, "reported 2 results, plan was 3");
+
+	/* a repeated plan without a new document does not add up */
+	tap_suite_init(&s, "y");
+	feed(&s, "TAP version 13\n1..1\nok 1 a\n1..1\n");
+	assert_int_equal(s.plan, 1);
+	/* nor does a plan after a "TAP version" line that came first */
+	tap_suite_init(&s, "z");
+	feed(&s, "TAP version 13\nTAP version 13\n1..2\nok 1 a\nok 2 b\n");
+	assert_int_equal(s.plan, 2);
+}
+
+static void test_suite_details(void **state)
+{
+	struct tap_suite s;
+	int i;
+
+	(void)state;
+	tap_suite_init(&s, "upstream/pidfd/pidfd_getfd_test");
+	feed(&s, "1..4\n"
+		 "ok 1 child.fetch_fd # SKIP kcmp() syscall not supported\n"
+		 "not ok 2 - vma.renaming\n"
+		 "ok 3 fine\n"
+		 "    not ok 1 nested: not listed\n"
+		 "ok 4 x # XFAIL known\n");
+	assert_string_equal(s.details,
+			    "  skip: child.fetch_fd # SKIP kcmp() syscall not supported\n"
+			    "  fail: vma.renaming\n");
+	assert_false(s.details_cut);
+
+	/* many failures: cut with a final "  ..." line, never overflowing */
+	tap_suite_init(&s, "many");
+	for (i = 0; i < 500; i++)
+		tap_suite_line(&s, "not ok 1 a rather long test name to fill the buffer");
+	assert_true(s.details_cut);
+	assert_int_equal(s.failed, 500);
+	assert_true(strlen(s.details) < sizeof(s.details));
+	assert_string_equal(s.details + strlen(s.details) - 6, "  ...\n");
+	assert_non_null(strstr(s.details, "  fail: a rather long test name to fill the buffer\n"));
+}
+
+static void test_stream_time(void **state)
+{
+	static char text[] =
+		"# credpass-suite: upstream/pidfd/pidfd_poll_test\n"
+		"1..1\n"
+		"ok 1 pidfd_poll_test\n"
+		"# credpass-suite-time: upstream/pidfd/pidfd_poll_test 17\n"
+		"# credpass-suite-exit: upstream/pidfd/pidfd_poll_test 0\n"
+		"# credpass-suite: untimed\n"
+		"1..0\n"
+		"# credpass-suite-exit: untimed 0\n";
+	FILE *f = fmemopen(text, strlen(text), "r");
+	struct tap_suite *s = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(tap_parse_stream(f, &s, &n), 0);
+	fclose(f);
+	assert_int_equal(n, 2);
+	assert_int_equal(s[0].seconds, 17);
+	assert_int_equal(s[0].passed, 1);
+	assert_int_equal(s[0].failed, 0);
+	assert_int_equal(s[1].seconds, -1);
+	assert_int_equal(s[1].failed, 0);
+	free(s);
+}
+
+static void test_group_of(void **state)
+{
+	struct tap_group g[] = {
+		{ .label = "upstream", .prefix = "upstream/" },
+		{ .label = "credpass", .prefix = NULL },
+	};
+
+	(void)state;
+	assert_ptr_equal(tap_group_of(g, 2, "upstream/net/af_unix/msg_oob"), &g[0]);
+	assert_ptr_equal(tap_group_of(g, 2, "acceptid"), &g[1]);
+	assert_ptr_equal(tap_group_of(g, 2, "unit/test_tap"), &g[1]);
+	assert_ptr_equal(tap_group_of(g, 2, "upstream"), &g[1]);
+	/* only the others: everything goes there */
+	assert_ptr_equal(tap_group_of(&g[1], 1, "upstream/x"), &g[1]);
+}
+
 static void feed_kunit(struct tap_kunit *k, const char *text)
 {
 	char *copy = strdup(text), *save = NULL, *line;
@@ -227,6 +341,10 @@ int main(void)
 		cmocka_unit_test(test_suite_crash),
 		cmocka_unit_test(test_suite_short_plan),
 		cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_suite_two_documents),
+		cmocka_unit_test(test_suite_details),
+		cmocka_unit_test(test_stream_time),
+		cmocka_unit_test(test_group_of),
 		cmocka_unit_test(test_kunit_leaves),
 		cmocka_unit_test(test_kunit_none),
 	};
