@@ -59,7 +59,7 @@ while read -r kind dir prog rest; do
 done < <(grep -v '^[[:space:]]*#' "$UPSTREAM_LIST")
 
 # --- all in-VM suites, one boot ------------------------------------------------
-for s in ${SUITES:-}; do expect+=(--expect "$s"); done
+for s in ${SUITES:-} credgrant-counters; do expect+=(--expect "$s"); done
 echo "== VM: ${SUITES:-no suites} and $nup upstream kselftest programs (console log: $OUT/console.log)"
 set +e
 CREDPASS_VM_NOBUILD=1 VM_LOG=$OUT/console.log tests/vm/run -- run-suites | tee "$OUT/vm.tap"
