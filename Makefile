@@ -215,6 +215,11 @@ install:
 		install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/$${m##*/}; \
 	done
 
+# --- make series: one git format-patch series (new files, then the hooks) -------
+.PHONY: series
+series: $(KDIR)/prepared.stamp
+	BUILD=$(abspath $(B)) scripts/mkseries.sh $(abspath $(B))/series
+
 # --- top-level targets ---------------------------------------------------------------
 .PHONY: all check demo clean
 all: $(SUITE_BINS) $(GUEST_TOOLS) $(UPSTREAM_BINS) $(UNIT_BINS) $(B)/tools/tapsum
