@@ -37,7 +37,8 @@ static struct credgrant *cg_copy_expect(const struct credgrant __user *uexpect,
 					size_t usize, size_t *sizep)
 {
 	struct credgrant *buf, *expect;
-	size_t fixed, size;
+	ssize_t fixed;
+	size_t size;
 	u32 ngroups;
 	int err;
 
@@ -51,13 +52,11 @@ static struct credgrant *cg_copy_expect(const struct credgrant __user *uexpect,
 
 	err = -EINVAL;
 	ngroups = buf->ngroups;
-	if (buf->size != usize || ngroups > CREDGRANT_NGROUPS_MAX ||
-	    usize < CREDGRANT_SIZE_VER0 + sizeof(u32) * ngroups)
+	if (buf->size != usize)
 		goto fail;
-	fixed = usize - sizeof(u32) * ngroups;
-	err = -E2BIG;
-	if (memchr_inv((u8 *)buf + CREDGRANT_SIZE_VER0, 0,
-		       fixed - CREDGRANT_SIZE_VER0))
+	fixed = credgrant_fixed_len(buf, usize, CREDGRANT_SIZE_VER0, ngroups);
+	err = fixed;
+	if (fixed < 0)
 		goto fail;
 
 	size = CREDGRANT_SIZE_VER0 + sizeof(u32) * ngroups;

@@ -78,6 +78,32 @@ static u64 cg_next_id(void)
 }
 
 /**
+ * credgrant_fixed_len - the fixed part of an extensible credpass struct
+ * @buf: the struct, @len bytes long
+ * @len: its length, already checked against the struct's size field
+ * @known: the fixed part this kernel knows (CREDGRANT_*_SIZE_VER0)
+ * @ngroups: how many groups follow the fixed part
+ *
+ * Sizes are checked as openat2() checks struct open_how: the fixed part,
+ * @len - 4 * @ngroups, may be larger than @known when its unknown bytes
+ * are zero.
+ * Return: the fixed part's length, -EINVAL, or -E2BIG.
+ */
+ssize_t credgrant_fixed_len(const void *buf, size_t len, size_t known,
+			    u32 ngroups)
+{
+	size_t fixed;
+
+	if (ngroups > CREDGRANT_NGROUPS_MAX ||
+	    len < known + sizeof(u32) * ngroups)
+		return -EINVAL;
+	fixed = len - sizeof(u32) * ngroups;
+	if (memchr_inv((const u8 *)buf + known, 0, fixed - known))
+		return -E2BIG;
+	return fixed;
+}
+
+/**
  * credgrant_parse_request - validate an SCM_CREDGRANT request
  * @buf: the cmsg payload
  * @len: its length
@@ -91,18 +117,14 @@ int credgrant_parse_request(const void *buf, size_t len,
 			    struct credgrant_request *req)
 {
 	const struct credgrant_req *r = buf;
-	size_t fixed;
+	ssize_t fixed;
 
 	if (len < CREDGRANT_REQ_SIZE_VER0 || r->size != len)
 		return -EINVAL;
-	if (r->ngroups > CREDGRANT_NGROUPS_MAX)
-		return -EINVAL;
-	if (len < CREDGRANT_REQ_SIZE_VER0 + sizeof(u32) * r->ngroups)
-		return -EINVAL;
-	fixed = len - sizeof(u32) * r->ngroups;
-	if (memchr_inv((const u8 *)buf + CREDGRANT_REQ_SIZE_VER0, 0,
-		       fixed - CREDGRANT_REQ_SIZE_VER0))
-		return -E2BIG;
+	fixed = credgrant_fixed_len(buf, len, CREDGRANT_REQ_SIZE_VER0,
+				    r->ngroups);
+	if (fixed < 0)
+		return fixed;
 
 	if (!r->kind || (r->kind & ~(CREDGRANT_FULL | CREDGRANT_AUDIT)))
 		return -EINVAL;
@@ -351,11 +373,19 @@ void credgrant_put(struct cred_grant *g)
 
 /*
  * Record what finally happened to @g, once: counters, quota, timer, audit.
- * The caller holds a reference of its own.
+ * @err is the failure that decided it, if any; a rejection with an error
+ * is an acceptid that failed. The caller holds a reference of its own.
  */
 static bool cg_set_fate(struct cred_grant *g, enum credgrant_fate fate,
-			const char *op, int err)
+			int err)
 {
+	static const char *const ops[] = {
+		[CG_ACCEPTED]	= "accept",
+		[CG_REJECTED]	= "reject",
+		[CG_EXPIRED]	= "expire",
+		[CG_DROPPED]	= "drop",
+	};
+
 	lockdep_assert_held(&credgrant_lock);
 	if (g->fate != CG_LIVE)
 		return false;
@@ -382,7 +412,7 @@ static bool cg_set_fate(struct cred_grant *g, enum credgrant_fate fate,
 	/* The timer's reference, unless its callback is what runs now. */
 	if (timer_delete(&g->timer))
 		refcount_dec(&g->ref);
-	cg_audit(g, op, err);
+	cg_audit(g, fate == CG_REJECTED && err ? "accept" : ops[fate], err);
 	return true;
 }
 
@@ -426,7 +456,7 @@ static bool cg_expire(struct cred_grant *g, u64 now, struct cred_grant **evict)
 		return true;
 	if (!credgrant_expired(g, now))
 		return false;
-	cg_set_fate(g, CG_EXPIRED, "expire", 0);
+	cg_set_fate(g, CG_EXPIRED, 0);
 	if (g->state == CG_BOUND)
 		*evict = cg_make_marker(g);
 	return true;
@@ -588,7 +618,7 @@ void credgrant_release(struct cred_grant *g)
 	if (!g)
 		return;
 	spin_lock_bh(&credgrant_lock);
-	cg_set_fate(g, CG_DROPPED, "drop", 0);
+	cg_set_fate(g, CG_DROPPED, 0);
 	if (g->state == CG_NEW || g->state == CG_QUEUED)
 		g->state = CG_GONE;
 	spin_unlock_bh(&credgrant_lock);
@@ -656,7 +686,7 @@ const struct credgrant *credgrant_bind(struct cred_grant *g,
 	}
 	err = rhashtable_insert_fast(&cg_table, &g->hnode, cg_ht_params);
 	if (err) {
-		cg_set_fate(g, CG_DROPPED, "drop", err);
+		cg_set_fate(g, CG_DROPPED, err);
 		g->state = CG_GONE;
 		spin_unlock_bh(&credgrant_lock);
 		kfree(fresh);
@@ -688,7 +718,7 @@ void credgrant_unbind_drop(struct cred_grant *g, int err)
 	spin_lock_bh(&credgrant_lock);
 	if (g->state == CG_BOUND) {
 		cg_unbind(g);
-		cg_set_fate(g, CG_DROPPED, "drop", err);
+		cg_set_fate(g, CG_DROPPED, err);
 		spin_unlock_bh(&credgrant_lock);
 		credgrant_put(g);
 		return;
@@ -715,7 +745,7 @@ static void cg_drop_list(struct list_head *list, size_t node_off)
 	while (!list_empty(list)) {
 		g = (struct cred_grant *)((char *)list->next - node_off);
 		cg_unbind(g);
-		cg_set_fate(g, CG_DROPPED, "drop", 0);
+		cg_set_fate(g, CG_DROPPED, 0);
 		spin_unlock_bh(&credgrant_lock);
 		credgrant_put(g);
 		spin_lock_bh(&credgrant_lock);
@@ -780,19 +810,8 @@ struct cred_grant *credgrant_take(struct credgrant_sock *cs, u64 id)
 /* Record @fate for a taken grant and release it. */
 void credgrant_finish(struct cred_grant *g, enum credgrant_fate fate, int err)
 {
-	static const char *const ops[] = {
-		[CG_ACCEPTED]	= "accept",
-		[CG_REJECTED]	= "reject",
-		[CG_EXPIRED]	= "expire",
-		[CG_DROPPED]	= "drop",
-	};
-	const char *op = ops[fate];
-
-	/* A failed acceptid is an accept that did not happen. */
-	if (fate == CG_REJECTED && err)
-		op = "accept";
 	spin_lock_bh(&credgrant_lock);
-	cg_set_fate(g, fate, op, err);
+	cg_set_fate(g, fate, err);
 	spin_unlock_bh(&credgrant_lock);
 	credgrant_put(g);
 }

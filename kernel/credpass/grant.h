@@ -112,6 +112,8 @@ struct credgrant_request {
 
 extern spinlock_t credgrant_lock;
 
+ssize_t credgrant_fixed_len(const void *buf, size_t len, size_t known,
+			    u32 ngroups);
 int credgrant_parse_request(const void *buf, size_t len,
 			    struct credgrant_request *req);
 u64 credgrant_ttl_ns(u32 ttl_ms, u32 ttl_default_ms, u32 ttl_max_ms);
