@@ -42,7 +42,9 @@ UAPI := -I include/uapi
 KSFT := -isystem $(KSRC)/tools/testing/selftests
 
 # --- kernel inputs ------------------------------------------------------------
-OVERLAY_ROOTS := include kernel net fs security arch init
+# The one list of overlay roots; scripts/prepare-kernel.sh and
+# scripts/mkseries.sh take it from here.
+export OVERLAY_ROOTS := include kernel net fs security arch init
 OVERLAY_FILES := $(wildcard $(shell git ls-files -- $(OVERLAY_ROOTS) 2>/dev/null))
 PATCH_FILES := $(wildcard patches/series patches/*.patch patches/*.diff)
 CONFIG_FRAGMENTS := $(sort $(wildcard config/*.config))

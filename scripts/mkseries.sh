@@ -12,7 +12,7 @@ cd "$REPO"
 BUILD=${BUILD:-$REPO/build}
 OUT=${1:?usage: mkseries.sh OUTDIR}
 PRISTINE=$BUILD/kernel/pristine
-OVERLAY_ROOTS="include kernel net fs security arch init"
+OVERLAY_ROOTS=${OVERLAY_ROOTS:?set by the Makefile: run make series}
 
 [ -d "$PRISTINE" ] || { echo "mkseries: $PRISTINE missing: run make kernel-prepare" >&2; exit 1; }
 

@@ -25,7 +25,7 @@ KDIR=$BUILD/kernel
 PRISTINE=$KDIR/pristine
 SRC=$KDIR/src
 LIST=$KDIR/touched.list
-OVERLAY_ROOTS="include kernel net fs security arch init"
+OVERLAY_ROOTS=${OVERLAY_ROOTS:?set by the Makefile: run make kernel-prepare}
 
 die() { echo "prepare-kernel: $*" >&2; exit 1; }
 
