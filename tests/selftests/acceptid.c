@@ -87,14 +87,7 @@ static void suite_teardown(struct __test_metadata *_metadata, int s, int r)
 	if (r >= 0)
 		close(r);
 	EXPECT_EQ(0, cg_counters_now(&c));
-	EXPECT_TRUE(cg_counters_balanced(&c))
-		TH_LOG("counters do not balance: issued %llu accepted %llu rejected %llu expired %llu dropped %llu outstanding %llu",
-		       (unsigned long long)c.issued,
-		       (unsigned long long)c.accepted,
-		       (unsigned long long)c.rejected,
-		       (unsigned long long)c.expired,
-		       (unsigned long long)c.dropped,
-		       (unsigned long long)c.outstanding);
+	expect_balanced(_metadata, &c);
 }
 
 /* Issue a grant from the (root) test process to itself and receive it. */
@@ -1565,16 +1558,7 @@ FIXTURE_TEARDOWN(zz_final)
 
 TEST_F(zz_final, counters_balance_outstanding_zero)
 {
-	struct cg_counters c;
-
-	ASSERT_EQ(0, cg_counters_read(&c));
-	EXPECT_TRUE(cg_counters_balanced(&c));
-	EXPECT_EQ(0, c.outstanding);
-	TH_LOG("issued %llu accepted %llu rejected %llu expired %llu dropped %llu outstanding %llu",
-	       (unsigned long long)c.issued, (unsigned long long)c.accepted,
-	       (unsigned long long)c.rejected, (unsigned long long)c.expired,
-	       (unsigned long long)c.dropped,
-	       (unsigned long long)c.outstanding);
+	expect_all_settled(_metadata);
 }
 
 int main(int argc, char **argv)

@@ -115,14 +115,7 @@ static void env_teardown(struct __test_metadata *_metadata, int s, int r,
 	}
 	ret = cg_counters_read(&c);
 	EXPECT_EQ(0, ret);
-	EXPECT_TRUE(cg_counters_balanced(&c))
-		TH_LOG("counters do not balance: issued %llu accepted %llu rejected %llu expired %llu dropped %llu outstanding %llu",
-		       (unsigned long long)c.issued,
-		       (unsigned long long)c.accepted,
-		       (unsigned long long)c.rejected,
-		       (unsigned long long)c.expired,
-		       (unsigned long long)c.dropped,
-		       (unsigned long long)c.outstanding);
+	expect_balanced(_metadata, &c);
 }
 
 static void set_sysctl(struct __test_metadata *_metadata,
@@ -2211,16 +2204,7 @@ FIXTURE_TEARDOWN(zz_final)
 
 TEST_F(zz_final, counters_balance_outstanding_zero)
 {
-	struct cg_counters c;
-
-	ASSERT_EQ(0, cg_counters_read(&c));
-	EXPECT_TRUE(cg_counters_balanced(&c));
-	EXPECT_EQ(0, c.outstanding);
-	TH_LOG("issued %llu accepted %llu rejected %llu expired %llu dropped %llu outstanding %llu",
-	       (unsigned long long)c.issued, (unsigned long long)c.accepted,
-	       (unsigned long long)c.rejected, (unsigned long long)c.expired,
-	       (unsigned long long)c.dropped,
-	       (unsigned long long)c.outstanding);
+	expect_all_settled(_metadata);
 }
 
 int main(int argc, char **argv)

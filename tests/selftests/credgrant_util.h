@@ -1225,6 +1225,35 @@ static inline void require_credpass(struct __test_metadata *_metadata)
 /* ------------------------------------------------------------------ */
 /* counters                                                            */
 
+/* The invariant, with all six counters in the log when it does not hold. */
+static inline void expect_balanced(struct __test_metadata *_metadata,
+				   const struct cg_counters *c)
+{
+	EXPECT_TRUE(cg_counters_balanced(c))
+		TH_LOG("counters do not balance: issued %llu accepted %llu rejected %llu expired %llu dropped %llu outstanding %llu",
+		       (unsigned long long)c->issued,
+		       (unsigned long long)c->accepted,
+		       (unsigned long long)c->rejected,
+		       (unsigned long long)c->expired,
+		       (unsigned long long)c->dropped,
+		       (unsigned long long)c->outstanding);
+}
+
+/* A suite's last test: everything it issued has met its fate. */
+static inline void expect_all_settled(struct __test_metadata *_metadata)
+{
+	struct cg_counters c;
+
+	ASSERT_EQ(0, cg_counters_read(&c));
+	expect_balanced(_metadata, &c);
+	EXPECT_EQ(0, c.outstanding);
+	TH_LOG("issued %llu accepted %llu rejected %llu expired %llu dropped %llu outstanding %llu",
+	       (unsigned long long)c.issued, (unsigned long long)c.accepted,
+	       (unsigned long long)c.rejected, (unsigned long long)c.expired,
+	       (unsigned long long)c.dropped,
+	       (unsigned long long)c.outstanding);
+}
+
 static inline void expect_counters(struct __test_metadata *_metadata, int line,
 			    const struct cg_counters *b, long issued,
 			    long accepted, long rejected, long expired,
