@@ -52,6 +52,7 @@
 /* acceptid(2) flags. */
 #define ACCEPTID_REJECT		0x1	/* destroy the grant without applying it */
 #define ACCEPTID_AUDIT_POP	0x2	/* end the on-behalf-of audit context */
+#define ACCEPTID_EXEC		0x4	/* take now, apply at this thread's next execve */
 
 /* sendmsg payload of SCM_CREDGRANT. */
 struct credgrant_req {
@@ -68,7 +69,7 @@ struct credgrant_req {
 
 /* recvmsg payload of SCM_CREDGRANT, and acceptid(2)'s expect argument. */
 struct credgrant {
-	__aligned_u64 id;		/* opaque handle, unique per boot */
+	__aligned_u64 id;		/* opaque handle: unique per boot, never reused, unpredictable */
 	__aligned_u64 issued_ns;	/* CLOCK_BOOTTIME */
 	__aligned_u64 expires_ns;	/* CLOCK_BOOTTIME */
 	__u32 size;		/* sizeof(struct credgrant) + 4 * ngroups */
