@@ -16,6 +16,7 @@
 struct cred_grant;
 struct cmsghdr;
 struct group_info;
+struct linux_binprm;
 struct msghdr;
 struct sock;
 struct socket;
@@ -47,6 +48,7 @@ struct cred_grant *credgrant_get(struct cred_grant *g);
 void credgrant_put(struct cred_grant *g);
 void credgrant_release(struct cred_grant *g);
 int credgrant_queue(struct cred_grant *g, struct sock *other);
+int credgrant_filtered(struct cred_grant *g, struct sock *other);
 void credgrant_recv(struct socket *sock, struct msghdr *msg,
 		    struct cred_grant *g, bool peek);
 void credgrant_sock_init(struct credgrant_sock *cs);
@@ -54,7 +56,8 @@ void credgrant_sock_connect(struct credgrant_sock *embryo,
 			    const struct sock *listener);
 void credgrant_sock_release(struct credgrant_sock *cs);
 void credgrant_task_exec(struct task_struct *tsk);
-void credgrant_task_exit(struct task_struct *tsk);
+void credgrant_task_exit(struct task_struct *tsk, bool group_dead);
+int credgrant_bprm_creds(struct linux_binprm *bprm);
 
 #else /* !CONFIG_CREDPASS */
 
@@ -77,6 +80,11 @@ static inline int credgrant_queue(struct cred_grant *g, struct sock *other)
 	return 0;
 }
 
+static inline int credgrant_filtered(struct cred_grant *g, struct sock *other)
+{
+	return 0;
+}
+
 static inline void credgrant_recv(struct socket *sock, struct msghdr *msg,
 				  struct cred_grant *g, bool peek) { }
 static inline void credgrant_sock_init(struct credgrant_sock *cs) { }
@@ -84,7 +92,13 @@ static inline void credgrant_sock_connect(struct credgrant_sock *embryo,
 					  const struct sock *listener) { }
 static inline void credgrant_sock_release(struct credgrant_sock *cs) { }
 static inline void credgrant_task_exec(struct task_struct *tsk) { }
-static inline void credgrant_task_exit(struct task_struct *tsk) { }
+static inline void credgrant_task_exit(struct task_struct *tsk,
+				       bool group_dead) { }
+
+static inline int credgrant_bprm_creds(struct linux_binprm *bprm)
+{
+	return 0;
+}
 
 #endif /* CONFIG_CREDPASS */
 

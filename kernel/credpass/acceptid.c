@@ -9,13 +9,26 @@
  * RLIMIT_NPROC and security modules.  Like those raw system calls it
  * changes the calling thread only.  Once the grant is found it is used up,
  * whatever the outcome.
+ *
+ * In place, a grant may only do what the caller could do itself with those
+ * calls.  A gain (ids or groups the caller could not take) happens only at
+ * execve (ACCEPTID_EXEC): the grant is checked and taken now, staged on the
+ * calling thread, and applied when that thread next execs, where the kernel
+ * guards every gain of privilege: a new mm (no /proc/PID/mem opener or
+ * CLONE_VM sharer reaches the new image), de_thread, non-dumpable, perf
+ * events removed, AT_SECURE, and no tracer that could not trace the new
+ * identity (EPERM, as the cred_guard_mutex held there keeps new ones out).
  */
 
+#include <linux/binfmts.h>
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/net.h>
+#include <linux/personality.h>
 #include <linux/resource.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
+#include <linux/seccomp.h>
 #include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/syscalls.h>
@@ -77,10 +90,10 @@ fail:
  * The ids must still read the same in the caller's user namespace: an id
  * with no mapping there cannot be taken (never munged into a valid one).
  */
-static int cg_check_mapping(const struct cred_grant *g)
+static int cg_check_mapping(const struct cred_grant *g,
+			    const struct credgrant *d)
 {
 	struct user_namespace *ns = current_user_ns();
-	const struct credgrant *d = g->desc;
 	u32 i;
 
 	if (g->kind & CREDGRANT_UID) {
@@ -126,15 +139,14 @@ static bool cg_nproc_exceeded(const struct cred *new)
 }
 
 /**
- * credgrant_apply - put a grant's identity into prepared credentials
+ * credgrant_set_ids - put a grant's ids into credentials being prepared
  * @g: the grant
- * @new: from prepare_creds(), committed by the caller on success
+ * @new: from prepare_creds() or an exec's bprm->cred
  *
- * Return: 0, -EAGAIN (RLIMIT_NPROC, allocation) or an LSM's refusal.
+ * Return: 0 or -EAGAIN (allocation).
  */
-int credgrant_apply(const struct cred_grant *g, struct cred *new)
+int credgrant_set_ids(const struct cred_grant *g, struct cred *new)
 {
-	const struct cred *old = current_cred();
 	int err;
 
 	if (g->kind & CREDGRANT_UID) {
@@ -154,7 +166,24 @@ int credgrant_apply(const struct cred_grant *g, struct cred *new)
 	}
 	if (g->kind & CREDGRANT_GROUPS)
 		set_groups(new, g->groups);
+	return 0;
+}
 
+/**
+ * credgrant_apply - put a grant's identity into prepared credentials
+ * @g: the grant
+ * @new: from prepare_creds(), committed by the caller on success
+ *
+ * Return: 0, -EAGAIN (RLIMIT_NPROC, allocation) or an LSM's refusal.
+ */
+int credgrant_apply(const struct cred_grant *g, struct cred *new)
+{
+	const struct cred *old = current_cred();
+	int err;
+
+	err = credgrant_set_ids(g, new);
+	if (err)
+		return err;
 	err = security_credgrant_accept(g, new);
 	if (err)
 		return err;
@@ -183,6 +212,29 @@ int credgrant_apply(const struct cred_grant *g, struct cred *new)
 	return 0;
 }
 
+/*
+ * Would @g give the caller more than setresuid(2), setresgid(2) and
+ * setgroups(2) would let it take? The same checks, in the same order.
+ */
+static bool cg_is_gain(const struct cred_grant *g, const struct cred *old)
+{
+	if ((g->kind & CREDGRANT_UID) &&
+	    !uid_eq(g->uid, old->uid) && !uid_eq(g->uid, old->euid) &&
+	    !uid_eq(g->uid, old->suid) &&
+	    !ns_capable_setid(old->user_ns, CAP_SETUID))
+		return true;
+	if ((g->kind & CREDGRANT_GID) &&
+	    !gid_eq(g->gid, old->gid) && !gid_eq(g->gid, old->egid) &&
+	    !gid_eq(g->gid, old->sgid) &&
+	    !ns_capable_setid(old->user_ns, CAP_SETGID))
+		return true;
+	if ((g->kind & CREDGRANT_GROUPS) &&
+	    !credgrant_groups_equal(g->groups, old->group_info) &&
+	    !may_setgroups())
+		return true;
+	return false;
+}
+
 /* Checks on a taken grant; any failure uses it up. */
 static int cg_accept(struct cred_grant *g, const struct credgrant *expect,
 		     size_t size, unsigned int flags)
@@ -202,21 +254,76 @@ static int cg_accept(struct cred_grant *g, const struct credgrant *expect,
 		return 0;
 	/* Audit-only grants are applied by the audit support, not here yet. */
 	if (g->kind & CREDGRANT_AUDIT)
-		return -EOPNOTSUPP;
-	err = cg_check_mapping(g);
+		return (flags & ACCEPTID_EXEC) ? -EINVAL : -EOPNOTSUPP;
+	err = cg_check_mapping(g, expect);
 	if (err)
 		return err;
+	if (flags & ACCEPTID_EXEC) {
+		/* One staged identity per thread: it cannot be swapped. */
+		if (current->credgrant_exec)
+			return -EBUSY;
+	} else if (cg_is_gain(g, current_cred())) {
+		return -EPERM;
+	}
 
 	new = prepare_creds();
 	if (!new)
 		return -ENOMEM;
 	err = credgrant_apply(g, new);
-	if (err) {
+	if (err || (flags & ACCEPTID_EXEC)) {
+		/* Staged: checked as if applied now, applied at execve. */
 		abort_creds(new);
+		if (!err) {
+			g->exec_ns = get_user_ns(current_user_ns());
+			current->credgrant_exec = credgrant_get(g);
+		}
 		return err;
 	}
 	commit_creds(new);
 	return 0;
+}
+
+/**
+ * credgrant_bprm_creds - apply the calling thread's staged grant at execve
+ * @bprm: the exec; called before its credentials are computed from the
+ *        file, under cred_guard_mutex, with bprm->unsafe known
+ *
+ * The staging is used up by the first exec that gets here, applied or not.
+ * The exec fails with EPERM when something could control the new image
+ * that could not control the new identity: a tracer without CAP_SYS_PTRACE
+ * over it (commoncap's downgrade resets only euid to the real uid, which
+ * the grant sets too), a process sharing our fs_struct, a seccomp listener
+ * answering our syscalls; and when the thread moved to another user
+ * namespace since acceptid, whose owner would hold every capability over
+ * the ids it checked there.
+ * Return: 0 or -EPERM / -EAGAIN.
+ */
+int credgrant_bprm_creds(struct linux_binprm *bprm)
+{
+	struct cred_grant *g = current->credgrant_exec;
+	struct cred *new = bprm->cred;
+	int err = 0;
+
+	if (!g)
+		return 0;
+	current->credgrant_exec = NULL;
+	if (new->user_ns != g->exec_ns ||
+	    (bprm->unsafe & LSM_UNSAFE_SHARE) ||
+	    ((bprm->unsafe & LSM_UNSAFE_PTRACE) &&
+	     !ptracer_capable(current, new->user_ns)) ||
+	    seccomp_has_listener(current))
+		err = -EPERM;
+	else
+		err = credgrant_set_ids(g, new);
+	if (!err) {
+		/* A gain of privilege, as a set-user-ID exec is. */
+		bprm->per_clear |= PER_CLEAR_ON_SETID;
+		bprm->secureexec = 1;
+		bprm->interp_flags |= BINPRM_FLAGS_ENFORCE_NONDUMP;
+	}
+	credgrant_audit_exec(g, "exec", err);
+	credgrant_put(g);
+	return err;
 }
 
 SYSCALL_DEFINE4(acceptid, int, fd, const struct credgrant __user *, uexpect,
@@ -228,13 +335,15 @@ SYSCALL_DEFINE4(acceptid, int, fd, const struct credgrant __user *, uexpect,
 	size_t size;
 	int err;
 
-	if (flags & ~(ACCEPTID_REJECT | ACCEPTID_AUDIT_POP))
+	if (flags & ~(ACCEPTID_REJECT | ACCEPTID_AUDIT_POP | ACCEPTID_EXEC))
 		return -EINVAL;
 	if (flags & ACCEPTID_AUDIT_POP) {
 		if (flags != ACCEPTID_AUDIT_POP || fd != -1 || uexpect || usize)
 			return -EINVAL;
 		return -EOPNOTSUPP;
 	}
+	if ((flags & ACCEPTID_REJECT) && (flags & ACCEPTID_EXEC))
+		return -EINVAL;
 
 	expect = cg_copy_expect(uexpect, usize, &size);
 	if (IS_ERR(expect))
@@ -251,6 +360,7 @@ SYSCALL_DEFINE4(acceptid, int, fd, const struct credgrant __user *, uexpect,
 		goto out_sock;
 
 	err = cg_accept(g, expect, size, flags);
+	g->staged = !err && (flags & ACCEPTID_EXEC);
 	if (!err)
 		credgrant_finish(g, (flags & ACCEPTID_REJECT) ? CG_REJECTED :
 								 CG_ACCEPTED, 0);

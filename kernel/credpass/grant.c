@@ -11,23 +11,32 @@
  * every read of /proc/net/credgrant.  Every operation is O(1) in the number
  * of outstanding grants: the id table is a resizable hash table, pending
  * grants hang off their socket and their process, and each grant carries
- * its own expiry timer.
+ * its own expiry timer.  An expired grant that nobody took shrinks to a
+ * tombstone: its group list is freed at once, so unread grants cost about
+ * what the messages carrying them cost; live ones are bounded by the
+ * issuers' quota (UCOUNT_CREDGRANTS, /proc/sys/user/max_credgrants).
+ *
+ * Ids are a keyed permutation of a counter: unique and never reused,
+ * since the permutation is a bijection, and unpredictable, so that neither
+ * a process sharing a receiving socket nor a container can guess the next
+ * id or read the host's grant rate off them.
  */
 
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
-#include <linux/hashtable.h>
 #include <linux/init.h>
 #include <linux/net.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/proc_fs.h>
+#include <linux/random.h>
 #include <linux/rhashtable.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
 #include <linux/security.h>
 #include <linux/seq_file.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
 #include <linux/string.h>
@@ -42,13 +51,16 @@
 /* Expired grants kept per socket so that acceptid can say ETIME. */
 #define CG_MARKERS_MAX	64
 
+/* Default of /proc/sys/user/max_credgrants in the initial namespace. */
+#define CG_QUOTA_DEFAULT	1024
+
 static unsigned int credgrant_ttl_default_ms = 30000;
 static unsigned int credgrant_ttl_max_ms = 120000;
-static unsigned int credgrant_max_per_user = 1024;
 
 DEFINE_SPINLOCK(credgrant_lock);
 static struct credgrant_stats cg_stats;		/* under credgrant_lock */
-static atomic64_t cg_last_id = ATOMIC64_INIT(0);
+static atomic64_t cg_id_counter = ATOMIC64_INIT(0);
+static siphash_key_t cg_id_key __ro_after_init;
 static struct kmem_cache *cg_cache __ro_after_init;
 
 static const struct rhashtable_params cg_ht_params = {
@@ -60,21 +72,35 @@ static const struct rhashtable_params cg_ht_params = {
 
 static struct rhashtable cg_table;		/* BOUND grants by id */
 
-/* Outstanding grants of one issuing user. */
-struct credgrant_user {
-	struct hlist_node node;
-	kuid_t uid;
-	unsigned int count;
-};
-
-static DEFINE_HASHTABLE(cg_users, 6);		/* under credgrant_lock */
-
 /* ---- Pure helpers, shared with the KUnit suite ---- */
 
-/* Grant ids: unique per boot, never reused. */
+/*
+ * A four-round Feistel network over 64 bits with SipHash as the round
+ * function: a permutation for any key, pseudo-random for a secret one.
+ */
+static u64 cg_permute_id(u64 x, const siphash_key_t *key)
+{
+	u32 l = upper_32_bits(x), r = lower_32_bits(x), t;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		t = l ^ (u32)siphash_2u32(r, i, key);
+		l = r;
+		r = t;
+	}
+	return ((u64)l << 32) | r;
+}
+
+/* Grant ids: unique per boot, never reused, never 0, unpredictable. */
 static u64 cg_next_id(void)
 {
-	return atomic64_inc_return(&cg_last_id);
+	u64 id;
+
+	do {
+		id = cg_permute_id(atomic64_inc_return(&cg_id_counter),
+				   &cg_id_key);
+	} while (unlikely(!id));
+	return id;
 }
 
 /**
@@ -165,16 +191,35 @@ bool credgrant_expired(const struct cred_grant *g, u64 now_ns)
  * credgrant_check_expect - is @expect exactly what the receiver was shown?
  * @expect: the caller's description, normalised to sizeof + 4 * ngroups
  * @size: its size
- * @g: the grant
+ * @g: a taken grant (its groups cannot change any more)
  *
+ * The fixed part is compared with the one recorded at delivery; the
+ * groups are translated again into the caller's user namespace, which is
+ * the receiver's unless it moved since.
  * Return: 0 or -ESTALE.
  */
 int credgrant_check_expect(const struct credgrant *expect, size_t size,
 			   const struct cred_grant *g)
 {
-	if (size != g->desc_size || memcmp(expect, g->desc, size))
+	struct user_namespace *ns = current_user_ns();
+	u32 i, n = g->groups ? g->groups->ngroups : 0;
+
+	if (size != sizeof(*expect) + sizeof(u32) * n ||
+	    memcmp(expect, &g->desc, sizeof(*expect)))
 		return -ESTALE;
+	for (i = 0; i < n; i++)
+		if (expect->groups[i] !=
+		    from_kgid_munged(ns, g->groups->gid[i]))
+			return -ESTALE;
 	return 0;
+}
+
+/* Same list, same order (both sorted by groups_sort()). */
+bool credgrant_groups_equal(const struct group_info *a,
+			    const struct group_info *b)
+{
+	return a->ngroups == b->ngroups &&
+	       !memcmp(a->gid, b->gid, sizeof(kgid_t) * a->ngroups);
 }
 
 /* ---- Read access for security modules ---- */
@@ -222,7 +267,12 @@ static void cg_audit(const struct cred_grant *g, const char *op, int err)
 
 	if (!audit_enabled)
 		return;
-	ab = audit_log_start(audit_context(), GFP_ATOMIC, AUDIT_CREDGRANT);
+	/*
+	 * An expiry from the timer is no part of whatever syscall the timer
+	 * interrupted: no context outside task context.
+	 */
+	ab = audit_log_start(in_task() ? audit_context() : NULL, GFP_ATOMIC,
+			     AUDIT_CREDGRANT);
 	if (!ab)
 		return;
 	audit_log_format(ab,
@@ -235,74 +285,39 @@ static void cg_audit(const struct cred_grant *g, const char *op, int err)
 			 (int)from_kuid(&init_user_ns, g->granter_euid),
 			 (int)from_kuid(&init_user_ns, g->granter_auid),
 			 g->granter_ses, g->receiver_pid_init);
+	if (g->staged)
+		audit_log_format(ab, " exec=1");
 	if (err)
 		audit_log_format(ab, " err=%d", -err);
 	audit_log_format(ab, " res=%d", !err);
 	audit_log_end(ab);
 }
 
+/* A staged grant meets execve (op=exec) or its thread's exit (op=unstage). */
+void credgrant_audit_exec(const struct cred_grant *g, const char *op, int err)
+{
+	cg_audit(g, op, err);
+}
+
 /* ---- Quota ---- */
 
-static struct credgrant_user *cg_user_find(kuid_t uid)
+/*
+ * One live grant of the issuer, counted per user namespace and euid and
+ * up the chain of namespace owners, as inotify instances are: a
+ * namespace's owner pays for what its users issue.
+ */
+static int cg_quota_charge(struct cred_grant *g, const struct cred *cred)
 {
-	struct credgrant_user *u;
-
-	hash_for_each_possible(cg_users, u, node, __kuid_val(uid))
-		if (uid_eq(u->uid, uid))
-			return u;
-	return NULL;
+	g->ucounts = inc_ucount(cred->user_ns, cred->euid, UCOUNT_CREDGRANTS);
+	return g->ucounts ? 0 : -EDQUOT;
 }
 
-/* Reserve one outstanding grant for @uid; -EDQUOT at the quota. */
-static int cg_user_reserve(struct cred_grant *g, kuid_t uid)
+static void cg_quota_release(struct cred_grant *g)
 {
-	struct credgrant_user *u, *fresh = NULL;
-	unsigned int max = READ_ONCE(credgrant_max_per_user);
-	int err = 0;
-
-	for (;;) {
-		spin_lock_bh(&credgrant_lock);
-		u = cg_user_find(uid);
-		if (u || fresh)
-			break;
-		spin_unlock_bh(&credgrant_lock);
-		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
-		if (!fresh)
-			return -ENOMEM;
-	}
-	if (!u) {
-		u = fresh;
-		fresh = NULL;
-		u->uid = uid;
-		hash_add(cg_users, &u->node, __kuid_val(uid));
-	}
-	if (u->count >= max) {
-		err = -EDQUOT;
-		if (!u->count) {
-			hash_del(&u->node);
-			fresh = u;
-		}
-	} else {
-		u->count++;
-		g->user = u;
-	}
-	spin_unlock_bh(&credgrant_lock);
-	kfree(fresh);
-	return err;
-}
-
-static void cg_user_release(struct cred_grant *g)
-{
-	struct credgrant_user *u = g->user;
-
-	lockdep_assert_held(&credgrant_lock);
-	if (!u)
+	if (!g->ucounts)
 		return;
-	g->user = NULL;
-	if (--u->count)
-		return;
-	hash_del(&u->node);
-	kfree(u);
+	dec_ucount(g->ucounts, UCOUNT_CREDGRANTS);
+	g->ucounts = NULL;
 }
 
 /* ---- Object life ---- */
@@ -325,20 +340,14 @@ static struct cred_grant *cg_alloc(u32 kind, u32 ngroups)
 	INIT_LIST_HEAD(&g->cs_node);
 	INIT_LIST_HEAD(&g->owner_node);
 	timer_setup(&g->timer, cg_timer_fn, 0);
-	g->desc_size = sizeof(struct credgrant) + sizeof(u32) * ngroups;
-	g->desc = kzalloc(g->desc_size, GFP_KERNEL_ACCOUNT);
-	if (!g->desc)
-		goto fail;
 	if (kind & CREDGRANT_GROUPS) {
 		g->groups = groups_alloc(ngroups);
-		if (!g->groups)
-			goto fail;
+		if (!g->groups) {
+			kmem_cache_free(cg_cache, g);
+			return NULL;
+		}
 	}
 	return g;
-fail:
-	kfree(g->desc);
-	kmem_cache_free(cg_cache, g);
-	return NULL;
 }
 
 static void cg_free_rcu(struct rcu_head *head)
@@ -353,7 +362,9 @@ static void cg_free(struct cred_grant *g)
 	if (g->groups)
 		put_group_info(g->groups);
 	put_pid(g->granter_tgid);
-	kfree(g->desc);
+	cg_quota_release(g);
+	if (g->exec_ns)
+		put_user_ns(g->exec_ns);
 	/* The id table may still be walked by a concurrent lookup or resize. */
 	call_rcu(&g->rcu, cg_free_rcu);
 }
@@ -390,7 +401,7 @@ static bool cg_set_fate(struct cred_grant *g, enum credgrant_fate fate,
 	if (g->fate != CG_LIVE)
 		return false;
 	g->fate = fate;
-	cg_user_release(g);
+	cg_quota_release(g);
 	if (g->state == CG_NEW)
 		return true;		/* never issued: not counted */
 
@@ -416,8 +427,11 @@ static bool cg_set_fate(struct cred_grant *g, enum credgrant_fate fate,
 	return true;
 }
 
-/* Unlink a BOUND grant; its binding reference passes to the caller. */
-static void cg_unbind(struct cred_grant *g)
+/*
+ * Unlink a BOUND grant, leaving it in @state (TAKEN or GONE); its binding
+ * reference passes to the caller.
+ */
+static void cg_unbind(struct cred_grant *g, enum credgrant_state state)
 {
 	lockdep_assert_held(&credgrant_lock);
 	if (g->state != CG_BOUND)
@@ -427,38 +441,59 @@ static void cg_unbind(struct cred_grant *g)
 		g->csk->nr_markers--;
 	list_del_init(&g->owner_node);
 	rhashtable_remove_fast(&cg_table, &g->hnode, cg_ht_params);
-	g->state = CG_GONE;
+	g->state = state;
 }
 
-/* Keep an expired BOUND grant as a marker; returns one evicted, if any. */
+/*
+ * Keep an expired BOUND grant as a marker on its socket; it stays on its
+ * process's list, so that exec and exit drop it too. Returns one evicted,
+ * if any.
+ */
 static struct cred_grant *cg_make_marker(struct cred_grant *g)
 {
 	struct credgrant_sock *cs = g->csk;
 	struct cred_grant *old;
 
 	lockdep_assert_held(&credgrant_lock);
-	list_del_init(&g->owner_node);
 	list_move_tail(&g->cs_node, &cs->markers);
 	g->marker = true;
 	if (++cs->nr_markers <= CG_MARKERS_MAX)
 		return NULL;
 	old = list_first_entry(&cs->markers, struct cred_grant, cs_node);
-	cg_unbind(old);
+	cg_unbind(old, CG_GONE);
 	return old;
 }
 
-/* Expire @g if its time has come; false if it has not. */
-static bool cg_expire(struct cred_grant *g, u64 now, struct cred_grant **evict)
+/* What an expiry leaves to free once the lock is dropped. */
+struct cg_reap {
+	struct cred_grant *evict;
+	struct group_info *groups;
+};
+
+static void cg_reap(struct cg_reap *r)
+{
+	credgrant_put(r->evict);
+	if (r->groups)
+		put_group_info(r->groups);
+}
+
+/*
+ * Expire @g if its time has come (false if it has not): count it, make it
+ * a tombstone, keep it as a marker if it was delivered. A grant acceptid
+ * has taken is left alone: acceptid decides its fate.
+ */
+static bool cg_expire(struct cred_grant *g, u64 now, struct cg_reap *r)
 {
 	lockdep_assert_held(&credgrant_lock);
-	*evict = NULL;
-	if (g->fate != CG_LIVE)
+	if (g->fate != CG_LIVE || g->state == CG_TAKEN)
 		return true;
 	if (!credgrant_expired(g, now))
 		return false;
 	cg_set_fate(g, CG_EXPIRED, 0);
+	r->groups = g->groups;
+	g->groups = NULL;
 	if (g->state == CG_BOUND)
-		*evict = cg_make_marker(g);
+		r->evict = cg_make_marker(g);
 	return true;
 }
 
@@ -466,10 +501,10 @@ static void cg_timer_fn(struct timer_list *t)
 {
 	struct cred_grant *g = from_timer(g, t, timer);
 	u64 now = ktime_get_boottime_ns();
-	struct cred_grant *evict;
+	struct cg_reap r = {};
 
 	spin_lock_bh(&credgrant_lock);
-	if (!cg_expire(g, now, &evict)) {
+	if (!cg_expire(g, now, &r)) {
 		/* Jiffies ran ahead of CLOCK_BOOTTIME: keep the reference. */
 		mod_timer(&g->timer,
 			  jiffies + nsecs_to_jiffies(g->expires_ns - now) + 1);
@@ -477,7 +512,7 @@ static void cg_timer_fn(struct timer_list *t)
 		return;
 	}
 	spin_unlock_bh(&credgrant_lock);
-	credgrant_put(evict);
+	cg_reap(&r);
 	credgrant_put(g);
 }
 
@@ -492,15 +527,20 @@ static bool cg_uid_is_own(const struct cred *c, kuid_t uid)
 static bool cg_gid_is_own(const struct cred *c, kgid_t gid)
 {
 	return gid_eq(gid, c->gid) || gid_eq(gid, c->egid) ||
-	       gid_eq(gid, c->sgid) || groups_search(c->group_info, gid);
+	       gid_eq(gid, c->sgid);
 }
 
-/* Ids and privileges of a parsed request, checked against the sender. */
+/*
+ * Ids and privileges of a parsed request, checked against the sender
+ * (rule 3). A uid or gid other than the sender's own needs CAP_SETUID or
+ * CAP_SETGID. A group list needs what setgroups(2) needs unless it is
+ * exactly the sender's current list: dropping a group is no less a
+ * privilege than adding one, since files can deny access to a group.
+ */
 static int cg_fill_ids(struct cred_grant *g, const struct credgrant_request *req,
 		       const struct cred *cred)
 {
 	struct user_namespace *ns = cred->user_ns;
-	bool need_setgid = false;
 	u32 i;
 
 	if (req->kind & CREDGRANT_UID) {
@@ -516,24 +556,36 @@ static int cg_fill_ids(struct cred_grant *g, const struct credgrant_request *req
 						      make_kgid(ns, req->gid);
 		if (!gid_valid(g->gid))
 			return -EINVAL;
-		need_setgid = !gid_eq(g->gid, cred->gid) &&
-			      !gid_eq(g->gid, cred->egid) &&
-			      !gid_eq(g->gid, cred->sgid);
+		if (!cg_gid_is_own(cred, g->gid) && !ns_capable(ns, CAP_SETGID))
+			return -EPERM;
 	}
-	for (i = 0; g->groups && i < req->ngroups; i++) {
+	if (!g->groups)
+		return 0;
+	for (i = 0; i < req->ngroups; i++) {
 		kgid_t gid = make_kgid(ns, req->groups[i]);
 
 		if (!gid_valid(gid))
 			return -EINVAL;
-		if (!cg_gid_is_own(cred, gid))
-			need_setgid = true;
 		g->groups->gid[i] = gid;
 	}
-	if (need_setgid && !ns_capable(ns, CAP_SETGID))
+	groups_sort(g->groups);
+	if (!credgrant_groups_equal(g->groups, cred->group_info) &&
+	    !(ns_capable(ns, CAP_SETGID) && userns_may_setgroups(ns)))
 		return -EPERM;
-	if (g->groups)
-		groups_sort(g->groups);
 	return 0;
+}
+
+/*
+ * The issuer is the task's own identity. Refused: credentials overridden
+ * for the task (override_creds(), an io_uring personality), and sends an
+ * io_uring thread executes for its ring (SQPOLL runs with the ring
+ * creator's credentials whoever filled the ring; io-wq with whatever the
+ * request carried): the kernel cannot tell there whose identity it is.
+ */
+static bool cg_issuer_is_self(const struct cred *cred)
+{
+	return cred == current_real_cred() &&
+	       !(current->flags & PF_IO_WORKER);
 }
 
 /**
@@ -555,8 +607,7 @@ int credgrant_scm_send(struct socket *sock, struct cmsghdr *cmsg,
 
 	if (!ops || ops->family != PF_UNIX || *grantp)
 		return -EINVAL;
-	/* io_uring personalities and override_creds() may not issue. */
-	if (cred != current_real_cred())
+	if (!cg_issuer_is_self(cred))
 		return -EPERM;
 	err = credgrant_parse_request(CMSG_DATA(cmsg),
 				      cmsg->cmsg_len - CMSG_ALIGN(sizeof(*cmsg)),
@@ -570,9 +621,6 @@ int credgrant_scm_send(struct socket *sock, struct cmsghdr *cmsg,
 	err = cg_fill_ids(g, &req, cred);
 	if (err)
 		goto fail;
-	err = security_credgrant_issue(g);
-	if (err)
-		goto fail;
 
 	g->ttl_ns = credgrant_ttl_ns(req.ttl_ms,
 				     READ_ONCE(credgrant_ttl_default_ms),
@@ -584,10 +632,15 @@ int credgrant_scm_send(struct socket *sock, struct cmsghdr *cmsg,
 	g->granter_auid = audit_get_loginuid(current);
 	g->granter_ses = audit_get_sessionid(current);
 
-	err = cg_user_reserve(g, cred->euid);
+	err = cg_quota_charge(g, cred);
 	if (err)
 		goto fail;
 	g->id = cg_next_id();
+
+	/* Security modules see the grant as it will be issued. */
+	err = security_credgrant_issue(g);
+	if (err)
+		goto fail;
 	*grantp = g;
 	return 0;
 fail:
@@ -627,16 +680,33 @@ void credgrant_release(struct cred_grant *g)
 
 /* ---- Receiving ---- */
 
-void credgrant_describe(const struct cred_grant *g, struct credgrant *d)
+/* The size of @g's description now; it only shrinks (to a tombstone's). */
+size_t credgrant_desc_size(struct cred_grant *g)
+{
+	size_t size;
+
+	spin_lock_bh(&credgrant_lock);
+	size = sizeof(struct credgrant) +
+	       sizeof(u32) * (g->groups ? g->groups->ngroups : 0);
+	spin_unlock_bh(&credgrant_lock);
+	return size;
+}
+
+/* Describe @g for the caller into @d (@size bytes); under credgrant_lock. */
+static void cg_describe_locked(const struct cred_grant *g, struct credgrant *d,
+			       size_t size)
 {
 	struct user_namespace *ns = current_user_ns();
-	u32 i;
+	u32 i, n = g->groups ? g->groups->ngroups : 0;
 
-	memset(d, 0, g->desc_size);
+	lockdep_assert_held(&credgrant_lock);
+	if (WARN_ON_ONCE(size < sizeof(*d) + sizeof(u32) * n))
+		n = 0;
+	memset(d, 0, sizeof(*d));
 	d->id = g->id;
 	d->issued_ns = g->issued_ns;
 	d->expires_ns = g->expires_ns;
-	d->size = g->desc_size;
+	d->size = sizeof(*d) + sizeof(u32) * n;
 	d->kind = g->kind;
 	d->uid = (g->kind & CREDGRANT_UID) ? from_kuid_munged(ns, g->uid) :
 					      (u32)-1;
@@ -648,33 +718,47 @@ void credgrant_describe(const struct cred_grant *g, struct credgrant *d)
 	d->granter_auid = uid_valid(g->granter_auid) ?
 			  from_kuid_munged(ns, g->granter_auid) : (u32)-1;
 	d->granter_ses = g->granter_ses;
-	d->ngroups = g->groups ? g->groups->ngroups : 0;
-	for (i = 0; i < d->ngroups; i++)
+	d->ngroups = n;
+	for (i = 0; i < n; i++)
 		d->groups[i] = from_kgid_munged(ns, g->groups->gid[i]);
+}
+
+/**
+ * credgrant_describe - describe a grant without taking it (MSG_PEEK)
+ * @g: the grant, referenced by the caller
+ * @d: where to write; d->size tells how much was written
+ * @size: the room at @d, at least credgrant_desc_size() of a moment ago
+ */
+void credgrant_describe(struct cred_grant *g, struct credgrant *d, size_t size)
+{
+	spin_lock_bh(&credgrant_lock);
+	cg_describe_locked(g, d, size);
+	spin_unlock_bh(&credgrant_lock);
 }
 
 /**
  * credgrant_bind - make a delivered grant pending on @cs for this process
  * @g: the grant, whose carrier reference passes to the binding
  * @cs: the receiving socket's grants
+ * @d: where to describe it for the caller (d->size tells how much)
+ * @size: the room at @d
  *
- * Describes @g for the caller first. On failure the grant is dropped.
- * Return: the description to deliver, or an ERR_PTR.
+ * On failure the grant is dropped.
+ * Return: 0 or a negative errno.
  */
-const struct credgrant *credgrant_bind(struct cred_grant *g,
-				       struct credgrant_sock *cs)
+int credgrant_bind(struct cred_grant *g, struct credgrant_sock *cs,
+		   struct credgrant *d, size_t size)
 {
 	struct signal_struct *sig = current->signal;
 	struct credgrant_owner *fresh = NULL;
 	struct cred_grant *evict = NULL;
 	int err;
 
-	credgrant_describe(g, g->desc);
 	if (!READ_ONCE(sig->credgrant)) {
 		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
 		if (!fresh) {
 			credgrant_release(g);
-			return ERR_PTR(-ENOMEM);
+			return -ENOMEM;
 		}
 		INIT_LIST_HEAD(&fresh->grants);
 	}
@@ -691,25 +775,24 @@ const struct credgrant *credgrant_bind(struct cred_grant *g,
 		spin_unlock_bh(&credgrant_lock);
 		kfree(fresh);
 		credgrant_put(g);
-		return ERR_PTR(err);
+		return err;
 	}
+	cg_describe_locked(g, d, size);
+	memcpy(&g->desc, d, sizeof(g->desc));
 	g->state = CG_BOUND;
 	g->csk = cs;
 	g->owner = sig->credgrant;
 	g->exec_id = current->self_exec_id;
 	g->receiver_pid_init = task_tgid_nr(current);
-	if (g->fate == CG_LIVE) {
-		list_add_tail(&g->cs_node, &cs->pending);
-		list_add_tail(&g->owner_node, &g->owner->grants);
-	} else {
-		/* Expired on the way: a marker from the start. */
-		list_add_tail(&g->cs_node, &cs->pending);
+	list_add_tail(&g->cs_node, &cs->pending);
+	list_add_tail(&g->owner_node, &g->owner->grants);
+	/* Expired on the way (already a tombstone): a marker from the start. */
+	if (g->fate != CG_LIVE)
 		evict = cg_make_marker(g);
-	}
 	spin_unlock_bh(&credgrant_lock);
 	kfree(fresh);
 	credgrant_put(evict);
-	return g->desc;
+	return 0;
 }
 
 /* A bound grant whose description could not be delivered. */
@@ -717,7 +800,7 @@ void credgrant_unbind_drop(struct cred_grant *g, int err)
 {
 	spin_lock_bh(&credgrant_lock);
 	if (g->state == CG_BOUND) {
-		cg_unbind(g);
+		cg_unbind(g, CG_GONE);
 		cg_set_fate(g, CG_DROPPED, err);
 		spin_unlock_bh(&credgrant_lock);
 		credgrant_put(g);
@@ -744,7 +827,7 @@ static void cg_drop_list(struct list_head *list, size_t node_off)
 	spin_lock_bh(&credgrant_lock);
 	while (!list_empty(list)) {
 		g = (struct cred_grant *)((char *)list->next - node_off);
-		cg_unbind(g);
+		cg_unbind(g, CG_GONE);
 		cg_set_fate(g, CG_DROPPED, 0);
 		spin_unlock_bh(&credgrant_lock);
 		credgrant_put(g);
@@ -759,7 +842,10 @@ void credgrant_sock_release(struct credgrant_sock *cs)
 	cg_drop_list(&cs->markers, offsetof(struct cred_grant, cs_node));
 }
 
-/* exec: the new image may not use what the old one received. */
+/*
+ * exec: the new image may not use what the old one received, and every
+ * old id, expired ones included, answers ENOENT (rule 9).
+ */
 void credgrant_task_exec(struct task_struct *tsk)
 {
 	struct credgrant_owner *owner = READ_ONCE(tsk->signal->credgrant);
@@ -769,11 +855,20 @@ void credgrant_task_exec(struct task_struct *tsk)
 			     offsetof(struct cred_grant, owner_node));
 }
 
-/* The last thread of a process exits. */
-void credgrant_task_exit(struct task_struct *tsk)
+/* A thread exits: its staged grant; with the last one, the process's. */
+void credgrant_task_exit(struct task_struct *tsk, bool group_dead)
 {
-	struct credgrant_owner *owner = READ_ONCE(tsk->signal->credgrant);
+	struct credgrant_owner *owner;
+	struct cred_grant *staged = tsk->credgrant_exec;
 
+	if (staged) {
+		tsk->credgrant_exec = NULL;
+		credgrant_audit_exec(staged, "unstage", 0);
+		credgrant_put(staged);
+	}
+	if (!group_dead)
+		return;
+	owner = READ_ONCE(tsk->signal->credgrant);
 	if (!owner)
 		return;
 	cg_drop_list(&owner->grants, offsetof(struct cred_grant, owner_node));
@@ -790,6 +885,8 @@ void credgrant_task_exit(struct task_struct *tsk)
  * @cs: the socket's grants
  * @id: the id from the caller's description
  *
+ * From here on only the caller decides the grant's fate: the expiry timer
+ * leaves a TAKEN grant alone.
  * Return: the grant, unlinked, with the binding reference now the
  * caller's; NULL when there is no such grant on this socket.
  */
@@ -800,7 +897,7 @@ struct cred_grant *credgrant_take(struct credgrant_sock *cs, u64 id)
 	spin_lock_bh(&credgrant_lock);
 	g = rhashtable_lookup_fast(&cg_table, &id, cg_ht_params);
 	if (g && g->csk == cs && g->state == CG_BOUND)
-		cg_unbind(g);
+		cg_unbind(g, CG_TAKEN);
 	else
 		g = NULL;
 	spin_unlock_bh(&credgrant_lock);
@@ -812,22 +909,19 @@ void credgrant_finish(struct cred_grant *g, enum credgrant_fate fate, int err)
 {
 	spin_lock_bh(&credgrant_lock);
 	cg_set_fate(g, fate, err);
+	g->state = CG_GONE;
 	spin_unlock_bh(&credgrant_lock);
 	credgrant_put(g);
 }
 
-/* Lazily expire a taken grant whose timer has not fired yet. */
+/* Is a taken grant expired (by its timer earlier, or by now)? */
 bool credgrant_check_expired(struct cred_grant *g, u64 now)
 {
-	struct cred_grant *evict;
 	bool expired;
 
 	spin_lock_bh(&credgrant_lock);
-	expired = g->fate == CG_EXPIRED;
-	if (!expired && g->fate == CG_LIVE && credgrant_expired(g, now)) {
-		cg_expire(g, now, &evict);
-		expired = true;
-	}
+	expired = g->fate == CG_EXPIRED ||
+		  (g->fate == CG_LIVE && credgrant_expired(g, now));
 	spin_unlock_bh(&credgrant_lock);
 	return expired;
 }
@@ -850,13 +944,25 @@ static int cg_proc_show(struct seq_file *m, void *v)
 
 static unsigned int cg_ttl_limit = 3600000;	/* one hour */
 
+/*
+ * Grant lifetimes are credential policy: writing them takes CAP_SYS_ADMIN,
+ * not the CAP_NET_ADMIN that opens net.* sysctls for writing.
+ */
+static int cg_ttl_sysctl(const struct ctl_table *table, int write,
+			 void *buffer, size_t *lenp, loff_t *ppos)
+{
+	if (write && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return proc_douintvec_minmax(table, write, buffer, lenp, ppos);
+}
+
 static struct ctl_table cg_sysctl_table[] = {
 	{
 		.procname	= "credgrant_ttl_default_ms",
 		.data		= &credgrant_ttl_default_ms,
 		.maxlen		= sizeof(unsigned int),
 		.mode		= 0644,
-		.proc_handler	= proc_douintvec_minmax,
+		.proc_handler	= cg_ttl_sysctl,
 		.extra1		= SYSCTL_ONE,
 		.extra2		= &cg_ttl_limit,
 	},
@@ -865,18 +971,9 @@ static struct ctl_table cg_sysctl_table[] = {
 		.data		= &credgrant_ttl_max_ms,
 		.maxlen		= sizeof(unsigned int),
 		.mode		= 0644,
-		.proc_handler	= proc_douintvec_minmax,
+		.proc_handler	= cg_ttl_sysctl,
 		.extra1		= SYSCTL_ONE,
 		.extra2		= &cg_ttl_limit,
-	},
-	{
-		.procname	= "credgrant_max_per_user",
-		.data		= &credgrant_max_per_user,
-		.maxlen		= sizeof(unsigned int),
-		.mode		= 0644,
-		.proc_handler	= proc_douintvec_minmax,
-		.extra1		= SYSCTL_ZERO,
-		.extra2		= SYSCTL_INT_MAX,
 	},
 };
 
@@ -886,7 +983,12 @@ struct cg_net {
 
 static unsigned int cg_net_id __read_mostly;
 
-/* The values are global: other network namespaces may only read them. */
+/*
+ * The values are global: other network namespaces may only read them.
+ * The counters are the host's: /proc/net/credgrant exists in the initial
+ * network namespace only, so that a container does not watch the host's
+ * grant activity.
+ */
 static int __net_init cg_net_init(struct net *net)
 {
 	struct cg_net *cn = net_generic(net, cg_net_id);
@@ -905,7 +1007,8 @@ static int __net_init cg_net_init(struct net *net)
 					    ARRAY_SIZE(cg_sysctl_table));
 	if (!cn->sysctl)
 		goto err_table;
-	if (!proc_create_net_single("credgrant", 0444, net->proc_net,
+	if (net_eq(net, &init_net) &&
+	    !proc_create_net_single("credgrant", 0444, net->proc_net,
 				    cg_proc_show, NULL))
 		goto err_sysctl;
 	return 0;
@@ -923,7 +1026,8 @@ static void __net_exit cg_net_exit(struct net *net)
 	struct cg_net *cn = net_generic(net, cg_net_id);
 	const struct ctl_table *table = cn->sysctl->ctl_table_arg;
 
-	remove_proc_entry("credgrant", net->proc_net);
+	if (net_eq(net, &init_net))
+		remove_proc_entry("credgrant", net->proc_net);
 	unregister_net_sysctl_table(cn->sysctl);
 	if (table != cg_sysctl_table)
 		kfree(table);
@@ -941,6 +1045,8 @@ static int __init credgrant_init(void)
 	int err;
 
 	cg_cache = KMEM_CACHE(cred_grant, SLAB_ACCOUNT | SLAB_PANIC);
+	get_random_bytes(&cg_id_key, sizeof(cg_id_key));
+	init_user_ns.ucount_max[UCOUNT_CREDGRANTS] = CG_QUOTA_DEFAULT;
 	err = rhashtable_init(&cg_table, &cg_ht_params);
 	if (err)
 		return err;

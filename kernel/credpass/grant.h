@@ -16,19 +16,25 @@
 /*
  * Where a grant is. Every change happens under credgrant_lock.
  *
- * NEW:    built by sendmsg, quota reserved, carried by the scm cookie and
+ * NEW:    built by sendmsg, quota charged, carried by the scm cookie and
  *         then by the skb; not counted yet.
  * QUEUED: on the receiving socket's queue: counted issued and outstanding,
  *         expiry timer armed; still carried by the skb.
  * BOUND:  delivered by recvmsg: on the socket's pending list (or, once
- *         expired, its marker list), in the id table and, while alive, on
- *         the receiving process's list.
+ *         expired, its marker list), on the receiving process's list and
+ *         in the id table.
+ * TAKEN:  unlinked by acceptid, which alone decides its fate: the timer
+ *         may no longer expire it.
  * GONE:   unlinked from everything; only references remain.
+ *
+ * An expired grant (QUEUED or BOUND) is a tombstone: its group list is
+ * freed and its description shows no groups.
  */
 enum credgrant_state {
 	CG_NEW,
 	CG_QUEUED,
 	CG_BOUND,
+	CG_TAKEN,
 	CG_GONE,
 };
 
@@ -41,25 +47,27 @@ enum credgrant_fate {
 	CG_DROPPED,
 };
 
-struct credgrant_user;
-
 /* Grants bound to one process (thread group); hangs off signal_struct. */
 struct credgrant_owner {
-	struct list_head grants;
+	struct list_head grants;	/* pending grants and markers */
 };
 
 struct cred_grant {
 	refcount_t ref;
 	enum credgrant_state state;
 	enum credgrant_fate fate;
+	u32 kind;
+	bool marker;			/* on the socket's marker list */
+	bool staged;			/* accepted for the next execve */
 	u64 id;
 	u64 ttl_ns;
 	u64 issued_ns;
 	u64 expires_ns;
-	u32 kind;
 	kuid_t uid;
 	kgid_t gid;
-	struct group_info *groups;	/* sorted; NULL unless CREDGRANT_GROUPS */
+	struct group_info *groups;	/* sorted; NULL unless CREDGRANT_GROUPS,
+					 * and NULL again in a tombstone
+					 */
 
 	/* The granter, at send. */
 	kuid_t granter_euid;
@@ -69,22 +77,21 @@ struct cred_grant {
 	unsigned int granter_ses;
 	pid_t granter_pid_init;		/* for audit records */
 
-	/* Quota: the issuing user's entry while outstanding. */
-	struct credgrant_user *user;
+	/* Quota: the issuer's UCOUNT_CREDGRANTS while live. */
+	struct ucounts *ucounts;
 
 	/* The receiver, once BOUND. */
 	struct credgrant_sock *csk;
 	struct list_head cs_node;
-	bool marker;			/* on the socket's marker list */
 	struct credgrant_owner *owner;
 	struct list_head owner_node;
-	u32 exec_id;
+	u64 exec_id;
 	pid_t receiver_pid_init;	/* for audit records */
+	struct user_namespace *exec_ns;	/* staged: where acceptid checked it */
 	struct rhash_head hnode;
 
-	/* What the receiver was shown; acceptid compares against it. */
-	struct credgrant *desc;
-	u32 desc_size;
+	/* The fixed part the receiver was shown; groups are compared live. */
+	struct credgrant desc;
 
 	struct timer_list timer;
 	struct rcu_head rcu;
@@ -120,14 +127,19 @@ u64 credgrant_ttl_ns(u32 ttl_ms, u32 ttl_default_ms, u32 ttl_max_ms);
 bool credgrant_expired(const struct cred_grant *g, u64 now_ns);
 int credgrant_check_expect(const struct credgrant *expect, size_t size,
 			   const struct cred_grant *g);
+int credgrant_set_ids(const struct cred_grant *g, struct cred *new);
 int credgrant_apply(const struct cred_grant *g, struct cred *new);
+bool credgrant_groups_equal(const struct group_info *a,
+			    const struct group_info *b);
 void credgrant_stats_read(struct credgrant_stats *st);
 
 /* Issue and delivery, for the AF_UNIX side. */
 void credgrant_issue(struct cred_grant *g);
-void credgrant_describe(const struct cred_grant *g, struct credgrant *d);
-const struct credgrant *credgrant_bind(struct cred_grant *g,
-				       struct credgrant_sock *cs);
+size_t credgrant_desc_size(struct cred_grant *g);
+void credgrant_describe(struct cred_grant *g, struct credgrant *d,
+			size_t size);
+int credgrant_bind(struct cred_grant *g, struct credgrant_sock *cs,
+		   struct credgrant *d, size_t size);
 void credgrant_unbind_drop(struct cred_grant *g, int err);
 
 /* Lookup and fate, for acceptid. */
@@ -135,5 +147,7 @@ struct cred_grant *credgrant_take(struct credgrant_sock *cs, u64 id);
 bool credgrant_check_expired(struct cred_grant *g, u64 now);
 void credgrant_finish(struct cred_grant *g, enum credgrant_fate fate,
 		      int err);
+void credgrant_audit_exec(const struct cred_grant *g, const char *op,
+			  int err);
 
 #endif /* _KERNEL_CREDPASS_GRANT_H */

@@ -5,6 +5,7 @@
  */
 
 #include <kunit/test.h>
+#include <linux/sort.h>
 
 /* A request buffer: header, optional zero extension, groups. */
 struct cg_test_req {
@@ -120,21 +121,45 @@ static void cg_test_expired_clock(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, credgrant_expired(&g, U64_MAX));
 }
 
+static int cg_test_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Ids: a permutation of the counter, so unique; not in counter order. */
 static void cg_test_ids_unique(struct kunit *test)
 {
-	u64 prev = cg_next_id(), id;
-	int i;
+	const size_t n = 4096;
+	siphash_key_t key = {}, other = { { 1, 2 } };
+	size_t i, up = 0;
+	u64 *ids;
 
-	KUNIT_EXPECT_NE(test, prev, 0ULL);
-	for (i = 0; i < 10000; i++) {
-		id = cg_next_id();
-		KUNIT_ASSERT_GT(test, id, prev);
-		prev = id;
+	ids = kunit_kcalloc(test, n, sizeof(*ids), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ids);
+	for (i = 0; i < n; i++) {
+		ids[i] = cg_next_id();
+		KUNIT_EXPECT_NE(test, ids[i], 0ULL);
+		if (i && ids[i] > ids[i - 1])
+			up++;
 	}
+	/* Counter order would make every step go up. */
+	KUNIT_EXPECT_LT(test, up, n - 1 - n / 4);
+	KUNIT_EXPECT_GT(test, up, n / 4);
+	sort(ids, n, sizeof(*ids), cg_test_cmp_u64, NULL);
+	for (i = 1; i < n; i++)
+		KUNIT_ASSERT_NE(test, ids[i], ids[i - 1]);
+
+	/* The key decides the permutation. */
+	KUNIT_EXPECT_EQ(test, cg_permute_id(42, &key), cg_permute_id(42, &key));
+	KUNIT_EXPECT_NE(test, cg_permute_id(42, &key),
+			cg_permute_id(42, &other));
 }
 
 static void cg_test_check_expect(struct kunit *test)
 {
+	size_t size = sizeof(struct credgrant) + 2 * sizeof(u32);
 	struct cred_grant *g;
 	struct credgrant *e;
 	u32 *w;
@@ -142,22 +167,24 @@ static void cg_test_check_expect(struct kunit *test)
 
 	g = cg_alloc(CREDGRANT_GROUPS, 2);
 	KUNIT_ASSERT_NOT_NULL(test, g);
-	e = kunit_kzalloc(test, g->desc_size, GFP_KERNEL);
+	e = kunit_kzalloc(test, size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, e);
-	g->desc->id = 9;
-	g->desc->size = g->desc_size;
-	g->desc->ngroups = 2;
-	g->desc->groups[1] = 33;
-	memcpy(e, g->desc, g->desc_size);
-	KUNIT_EXPECT_EQ(test, credgrant_check_expect(e, g->desc_size, g), 0);
-	KUNIT_EXPECT_EQ(test, credgrant_check_expect(e, g->desc_size - 4, g),
-			-ESTALE);
+	g->groups->gid[0] = KGIDT_INIT(7);
+	g->groups->gid[1] = KGIDT_INIT(33);
+	g->desc.id = 9;
+	g->desc.size = size;
+	g->desc.ngroups = 2;
+	memcpy(e, &g->desc, sizeof(g->desc));
+	e->groups[0] = 7;
+	e->groups[1] = 33;
+	KUNIT_EXPECT_EQ(test, credgrant_check_expect(e, size, g), 0);
+	KUNIT_EXPECT_EQ(test, credgrant_check_expect(e, size - 4, g), -ESTALE);
 
 	/* Any single word changed is a different description. */
 	w = (u32 *)e;
-	for (i = 0; i < g->desc_size / sizeof(u32); i++) {
+	for (i = 0; i < size / sizeof(u32); i++) {
 		w[i] ^= 1;
-		KUNIT_EXPECT_EQ(test, credgrant_check_expect(e, g->desc_size, g),
+		KUNIT_EXPECT_EQ(test, credgrant_check_expect(e, size, g),
 				-ESTALE);
 		w[i] ^= 1;
 	}
@@ -166,35 +193,33 @@ static void cg_test_check_expect(struct kunit *test)
 
 static void cg_test_quota(struct kunit *test)
 {
-	unsigned int saved = credgrant_max_per_user;
-	kuid_t uid = KUIDT_INIT(0x7ffff00d);
+	long saved = init_user_ns.ucount_max[UCOUNT_CREDGRANTS];
 	struct cred_grant a = {}, b = {}, c = {};
+	struct cred *cred = prepare_creds();
 
-	credgrant_max_per_user = 2;
-	KUNIT_ASSERT_EQ(test, cg_user_reserve(&a, uid), 0);
-	KUNIT_EXPECT_EQ(test, cg_user_reserve(&b, uid), 0);
-	KUNIT_EXPECT_EQ(test, cg_user_reserve(&c, uid), -EDQUOT);
-	KUNIT_EXPECT_NULL(test, c.user);
-	KUNIT_EXPECT_EQ(test, a.user->count, 2U);
+	KUNIT_ASSERT_NOT_NULL(test, cred);
+	cred->euid = KUIDT_INIT(0x7ffff00d);
+	init_user_ns.ucount_max[UCOUNT_CREDGRANTS] = 2;
+	KUNIT_ASSERT_EQ(test, cg_quota_charge(&a, cred), 0);
+	KUNIT_EXPECT_EQ(test, cg_quota_charge(&b, cred), 0);
+	KUNIT_EXPECT_EQ(test, cg_quota_charge(&c, cred), -EDQUOT);
+	KUNIT_EXPECT_NULL(test, c.ucounts);
+	KUNIT_EXPECT_PTR_EQ(test, a.ucounts, b.ucounts);
+	KUNIT_EXPECT_EQ(test,
+			atomic_long_read(&a.ucounts->ucount[UCOUNT_CREDGRANTS]),
+			2L);
 
-	spin_lock_bh(&credgrant_lock);
-	cg_user_release(&a);
-	spin_unlock_bh(&credgrant_lock);
-	KUNIT_EXPECT_EQ(test, cg_user_reserve(&c, uid), 0);
+	cg_quota_release(&a);
+	KUNIT_EXPECT_NULL(test, a.ucounts);
+	KUNIT_EXPECT_EQ(test, cg_quota_charge(&c, cred), 0);
+	cg_quota_release(&b);
+	cg_quota_release(&c);
 
-	spin_lock_bh(&credgrant_lock);
-	cg_user_release(&b);
-	cg_user_release(&c);
-	KUNIT_EXPECT_NULL(test, cg_user_find(uid));
-	spin_unlock_bh(&credgrant_lock);
-
-	/* A quota of zero refuses and leaves no entry behind. */
-	credgrant_max_per_user = 0;
-	KUNIT_EXPECT_EQ(test, cg_user_reserve(&a, uid), -EDQUOT);
-	spin_lock_bh(&credgrant_lock);
-	KUNIT_EXPECT_NULL(test, cg_user_find(uid));
-	spin_unlock_bh(&credgrant_lock);
-	credgrant_max_per_user = saved;
+	/* A quota of zero refuses. */
+	init_user_ns.ucount_max[UCOUNT_CREDGRANTS] = 0;
+	KUNIT_EXPECT_EQ(test, cg_quota_charge(&a, cred), -EDQUOT);
+	init_user_ns.ucount_max[UCOUNT_CREDGRANTS] = saved;
+	abort_creds(cred);
 }
 
 /* An issued grant bound to @cs, as recvmsg leaves it; one hour to live. */
@@ -202,7 +227,7 @@ static struct cred_grant *cg_test_bound(struct kunit *test,
 					struct credgrant_sock *cs)
 {
 	struct cred_grant *g = cg_alloc(CREDGRANT_UID, 0);
-	const struct credgrant *d;
+	struct credgrant d;
 
 	KUNIT_ASSERT_NOT_NULL(test, g);
 	g->uid = GLOBAL_ROOT_UID;
@@ -212,32 +237,36 @@ static struct cred_grant *cg_test_bound(struct kunit *test,
 	g->ttl_ns = 3600ULL * NSEC_PER_SEC;
 	g->id = cg_next_id();
 	credgrant_issue(g);
-	d = credgrant_bind(g, cs);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	KUNIT_ASSERT_EQ(test, credgrant_bind(g, cs, &d, sizeof(d)), 0);
+	KUNIT_EXPECT_EQ(test, d.id, g->id);
 	return g;
 }
 
 static void cg_test_expiry_reap(struct kunit *test)
 {
 	struct credgrant_stats before, after;
-	struct cred_grant *g, *evict;
+	struct cg_reap r = {};
 	struct credgrant_sock cs;
+	struct cred_grant *g;
 
 	credgrant_sock_init(&cs);
 	credgrant_stats_read(&before);
 	g = cg_test_bound(test, &cs);
 
 	spin_lock_bh(&credgrant_lock);
-	KUNIT_EXPECT_FALSE(test, cg_expire(g, g->expires_ns - 1, &evict));
+	KUNIT_EXPECT_FALSE(test, cg_expire(g, g->expires_ns - 1, &r));
 	KUNIT_EXPECT_EQ(test, g->fate, CG_LIVE);
-	KUNIT_EXPECT_TRUE(test, cg_expire(g, g->expires_ns, &evict));
-	KUNIT_EXPECT_NULL(test, evict);
+	KUNIT_EXPECT_TRUE(test, cg_expire(g, g->expires_ns, &r));
+	KUNIT_EXPECT_NULL(test, r.evict);
 	KUNIT_EXPECT_EQ(test, g->fate, CG_EXPIRED);
 	KUNIT_EXPECT_TRUE(test, g->marker);
 	KUNIT_EXPECT_EQ(test, cs.nr_markers, 1U);
 	KUNIT_EXPECT_TRUE(test, list_empty(&cs.pending));
-	KUNIT_EXPECT_NULL(test, g->user);
+	/* Still the process's: exec and exit drop markers too. */
+	KUNIT_EXPECT_FALSE(test, list_empty(&g->owner_node));
+	KUNIT_EXPECT_NULL(test, g->ucounts);
 	spin_unlock_bh(&credgrant_lock);
+	cg_reap(&r);
 
 	credgrant_stats_read(&after);
 	KUNIT_EXPECT_EQ(test, after.issued, before.issued + 1);
@@ -258,7 +287,7 @@ static void cg_test_expiry_reap(struct kunit *test)
 static void cg_test_markers_bounded(struct kunit *test)
 {
 	struct credgrant_stats before, after;
-	struct cred_grant *first = NULL, *g, *evict;
+	struct cred_grant *first = NULL, *g;
 	struct credgrant_sock cs;
 	int i;
 
@@ -268,12 +297,14 @@ static void cg_test_markers_bounded(struct kunit *test)
 		g = cg_test_bound(test, &cs);
 		if (!first)
 			first = g;
+		struct cg_reap r = {};
+
 		spin_lock_bh(&credgrant_lock);
-		KUNIT_EXPECT_TRUE(test, cg_expire(g, U64_MAX, &evict));
+		KUNIT_EXPECT_TRUE(test, cg_expire(g, U64_MAX, &r));
 		spin_unlock_bh(&credgrant_lock);
-		KUNIT_EXPECT_PTR_EQ(test, evict,
+		KUNIT_EXPECT_PTR_EQ(test, r.evict,
 				    i == CG_MARKERS_MAX ? first : NULL);
-		credgrant_put(evict);
+		cg_reap(&r);
 	}
 	KUNIT_EXPECT_EQ(test, cs.nr_markers, (unsigned int)CG_MARKERS_MAX);
 	credgrant_sock_release(&cs);
@@ -285,6 +316,67 @@ static void cg_test_markers_bounded(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.expired,
 			before.expired + CG_MARKERS_MAX + 1);
 	KUNIT_EXPECT_EQ(test, after.dropped, before.dropped);
+	KUNIT_EXPECT_EQ(test, after.outstanding, before.outstanding);
+}
+
+/* An expired grant nobody read keeps no group list (rule 14). */
+static void cg_test_tombstone(struct kunit *test)
+{
+	struct credgrant_stats before, after;
+	struct cg_reap r = {};
+	struct cred_grant *g;
+
+	credgrant_stats_read(&before);
+	g = cg_alloc(CREDGRANT_GROUPS, 3);
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	g->granter_tgid = get_pid(task_tgid(current));
+	g->ttl_ns = 3600ULL * NSEC_PER_SEC;
+	g->id = cg_next_id();
+	credgrant_issue(g);
+	KUNIT_EXPECT_EQ(test, credgrant_desc_size(g),
+			sizeof(struct credgrant) + 3 * sizeof(u32));
+
+	spin_lock_bh(&credgrant_lock);
+	KUNIT_EXPECT_TRUE(test, cg_expire(g, U64_MAX, &r));
+	KUNIT_EXPECT_NULL(test, g->groups);
+	spin_unlock_bh(&credgrant_lock);
+	KUNIT_EXPECT_NOT_NULL(test, r.groups);
+	cg_reap(&r);
+	KUNIT_EXPECT_EQ(test, credgrant_desc_size(g), sizeof(struct credgrant));
+
+	credgrant_release(g);
+	credgrant_stats_read(&after);
+	KUNIT_EXPECT_EQ(test, after.expired, before.expired + 1);
+	KUNIT_EXPECT_EQ(test, after.dropped, before.dropped);
+	KUNIT_EXPECT_EQ(test, after.outstanding, before.outstanding);
+}
+
+/*
+ * The expiry timer firing after acceptid took a grant leaves its fate to
+ * acceptid: a grant applied is counted accepted, never expired.
+ */
+static void cg_test_taken_not_expired(struct kunit *test)
+{
+	struct credgrant_stats before, after;
+	struct credgrant_sock cs;
+	struct cred_grant *g;
+
+	credgrant_sock_init(&cs);
+	credgrant_stats_read(&before);
+	g = cg_test_bound(test, &cs);
+	KUNIT_ASSERT_PTR_EQ(test, credgrant_take(&cs, g->id), g);
+	KUNIT_EXPECT_EQ(test, g->state, CG_TAKEN);
+
+	/* Its time comes while acceptid is committing: run the timer now. */
+	g->expires_ns = 0;
+	KUNIT_ASSERT_EQ(test, timer_delete(&g->timer), 1);
+	cg_timer_fn(&g->timer);		/* consumes the timer's reference */
+	KUNIT_EXPECT_EQ(test, g->fate, CG_LIVE);
+
+	credgrant_finish(g, CG_ACCEPTED, 0);
+	credgrant_stats_read(&after);
+	KUNIT_EXPECT_EQ(test, after.accepted, before.accepted + 1);
+	KUNIT_EXPECT_EQ(test, after.expired, before.expired);
 	KUNIT_EXPECT_EQ(test, after.outstanding, before.outstanding);
 }
 
@@ -357,6 +449,8 @@ static struct kunit_case credpass_test_cases[] = {
 	KUNIT_CASE(cg_test_quota),
 	KUNIT_CASE(cg_test_expiry_reap),
 	KUNIT_CASE(cg_test_markers_bounded),
+	KUNIT_CASE(cg_test_tombstone),
+	KUNIT_CASE(cg_test_taken_not_expired),
 	KUNIT_CASE(cg_test_close_drops),
 	KUNIT_CASE(cg_test_apply),
 	{}

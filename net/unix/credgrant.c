@@ -54,6 +54,28 @@ void credgrant_sock_connect(struct credgrant_sock *embryo,
 	WRITE_ONCE(embryo->embryo_optin, cg_optin(listener->sk_socket));
 }
 
+/**
+ * credgrant_filtered - the receiver's socket filter dropped a grant's message
+ * @g: the message's grant, or NULL
+ * @other: the receiving socket, not locked
+ *
+ * The filter is the receiver's own choice: a grant it drops is issued and
+ * dropped (counted, audited), and a receiver that did not opt in refuses
+ * it with EPERM, as when the message is queued.
+ * Return: 0 or -EPERM.
+ */
+int credgrant_filtered(struct cred_grant *g, struct sock *other)
+{
+	int err;
+
+	if (!g)
+		return 0;
+	unix_state_lock(other);
+	err = credgrant_queue(g, other);
+	unix_state_unlock(other);
+	return err;
+}
+
 static void cg_let_go(struct cred_grant *g, bool peek)
 {
 	if (peek)
@@ -72,47 +94,47 @@ static void cg_let_go(struct cred_grant *g, bool peek)
 void credgrant_recv(struct socket *sock, struct msghdr *msg,
 		    struct cred_grant *g, bool peek)
 {
-	const struct credgrant *d;
-	struct credgrant *tmp;
-	size_t len;
+	struct credgrant *d;
+	size_t size, len;
 	int err;
 
 	if (!cg_optin(sock)) {
 		cg_let_go(g, peek);
 		return;
 	}
+	size = credgrant_desc_size(g);
 	if (msg->msg_flags & MSG_CMSG_COMPAT)
-		len = sizeof(struct compat_cmsghdr) + g->desc_size;
+		len = sizeof(struct compat_cmsghdr) + size;
 	else
-		len = sizeof(struct cmsghdr) + g->desc_size;
+		len = sizeof(struct cmsghdr) + size;
 	if (!msg->msg_control || msg->msg_controllen < len) {
+		msg->msg_flags |= MSG_CTRUNC;
+		cg_let_go(g, peek);
+		return;
+	}
+	d = kmalloc(size, GFP_KERNEL);
+	if (!d) {
 		msg->msg_flags |= MSG_CTRUNC;
 		cg_let_go(g, peek);
 		return;
 	}
 
 	if (peek) {
-		tmp = kmalloc(g->desc_size, GFP_KERNEL);
-		if (tmp) {
-			credgrant_describe(g, tmp);
-			put_cmsg(msg, SOL_SOCKET, SCM_CREDGRANT, g->desc_size,
-				 tmp);
-			kfree(tmp);
-		} else {
-			msg->msg_flags |= MSG_CTRUNC;
-		}
+		credgrant_describe(g, d, size);
+		put_cmsg(msg, SOL_SOCKET, SCM_CREDGRANT, d->size, d);
 		credgrant_put(g);
+		kfree(d);
 		return;
 	}
 
 	/* Once bound, another thread may take it: hold it while copying. */
 	credgrant_get(g);
-	d = credgrant_bind(g, &unix_sk(sock->sk)->credgrant);
-	if (!IS_ERR(d)) {
-		err = put_cmsg(msg, SOL_SOCKET, SCM_CREDGRANT, g->desc_size,
-			       (void *)d);
+	err = credgrant_bind(g, &unix_sk(sock->sk)->credgrant, d, size);
+	if (!err) {
+		err = put_cmsg(msg, SOL_SOCKET, SCM_CREDGRANT, d->size, d);
 		if (err)
 			credgrant_unbind_drop(g, err);
 	}
 	credgrant_put(g);
+	kfree(d);
 }

@@ -69,7 +69,7 @@ struct credgrant_req {
 
 /* recvmsg payload of SCM_CREDGRANT, and acceptid(2)'s expect argument. */
 struct credgrant {
-	__aligned_u64 id;		/* opaque handle: unique per boot, never reused, unpredictable */
+	__aligned_u64 id;		/* opaque: unique per boot, unpredictable */
 	__aligned_u64 issued_ns;	/* CLOCK_BOOTTIME */
 	__aligned_u64 expires_ns;	/* CLOCK_BOOTTIME */
 	__u32 size;		/* sizeof(struct credgrant) + 4 * ngroups */
