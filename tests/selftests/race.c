@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Real races around acceptid(): two threads pinned to different CPUs,
+ * released together by a barrier, on the same grant or socket; and
+ * acceptid against the expiry timer on another CPU.  Each round must end
+ * in exactly one fate per grant, with the counters to match.
+ *
+ * Needs at least two online CPUs; with one it skips and says so (the
+ * harness fails a boot that has fewer CPUs than it asked for).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#pragma GCC diagnostic ignored "-Wclobbered"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+#include "credgrant_util.h"
+
+#define ROUNDS		200
+
+struct racer {
+	pthread_t th;
+	int cpu;
+	pthread_barrier_t *go;
+	pthread_barrier_t *done;
+	/* per round, set by the main thread before releasing */
+	int op;			/* RACE_ACCEPT, RACE_CLOSE */
+	int fd;
+	const void *desc;
+	size_t size;
+	/* per round, result */
+	long ret;
+	int err;
+	bool quit;
+};
+
+enum { RACE_ACCEPT, RACE_CLOSE };
+
+static int pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void *racer_fn(void *arg)
+{
+	struct racer *r = arg;
+
+	if (pin(r->cpu))
+		r->err = errno;
+	for (;;) {
+		pthread_barrier_wait(r->go);
+		if (r->quit)
+			break;
+		errno = 0;
+		if (r->op == RACE_ACCEPT)
+			r->ret = cg_acceptid(r->fd, r->desc, r->size, 0);
+		else
+			r->ret = close(r->fd);
+		r->err = r->ret ? errno : 0;
+		pthread_barrier_wait(r->done);
+	}
+	return NULL;
+}
+
+FIXTURE(race) {
+	pthread_barrier_t go, done;
+	struct racer a, b;
+	struct cg_counters before;
+};
+
+FIXTURE_VARIANT(race) {
+	int type;
+};
+
+FIXTURE_VARIANT_ADD(race, stream) { .type = SOCK_STREAM };
+FIXTURE_VARIANT_ADD(race, dgram) { .type = SOCK_DGRAM };
+FIXTURE_VARIANT_ADD(race, seqpacket) { .type = SOCK_SEQPACKET };
+
+FIXTURE_SETUP(race)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(&self->a, 0, sizeof(self->a));
+	memset(&self->b, 0, sizeof(self->b));
+	require_credpass(_metadata);
+	if (cpus < 2)
+		SKIP(return, "%ld CPU online: these races need two", cpus);
+	cg_counters_fd = open(CG_COUNTERS, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, cg_counters_fd);
+	ASSERT_EQ(0, pthread_barrier_init(&self->go, NULL, 3));
+	ASSERT_EQ(0, pthread_barrier_init(&self->done, NULL, 3));
+	self->a.cpu = 0;
+	self->b.cpu = 1;
+	self->a.go = self->b.go = &self->go;
+	self->a.done = self->b.done = &self->done;
+	ASSERT_EQ(0, pthread_create(&self->a.th, NULL, racer_fn, &self->a));
+	ASSERT_EQ(0, pthread_create(&self->b.th, NULL, racer_fn, &self->b));
+	ASSERT_EQ(0, cg_counters_now(&self->before));
+}
+
+FIXTURE_TEARDOWN(race)
+{
+	struct cg_counters c;
+
+	if (!self->a.th)
+		return;
+	self->a.quit = self->b.quit = true;
+	pthread_barrier_wait(&self->go);
+	pthread_join(self->a.th, NULL);
+	pthread_join(self->b.th, NULL);
+	EXPECT_EQ(0, self->a.err);
+	EXPECT_EQ(0, self->b.err);
+	EXPECT_EQ(0, cg_counters_now(&c));
+	expect_balanced(_metadata, &c);
+}
+
+/* One round: both racers run at once; the main thread waits for both. */
+static void run_round(FIXTURE_DATA(race) *self)
+{
+	pthread_barrier_wait(&self->go);
+	pthread_barrier_wait(&self->done);
+}
+
+static void socketpair_optin(struct __test_metadata *_metadata, int type,
+			     int *s, int *r)
+{
+	int sv[2];
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, type, 0, sv));
+	*s = sv[0];
+	*r = sv[1];
+	ASSERT_EQ(0, cg_set_passcredgrant(*r, 1));
+}
+
+/* Send a uid-0 grant (the suite runs as root: no change, no gain). */
+static void issue_recv(struct __test_metadata *_metadata, int s, int r,
+		       uint32_t ttl_ms, struct cg_rcv *rcv)
+{
+	struct cg_req req;
+
+	cg_req_init(&req, CREDGRANT_UID, 0, 0, ttl_ms, NULL, 0);
+	char buf[MSGLEN];
+
+	ASSERT_EQ(MSGLEN, cg_send_grant(s, MSG, MSGLEN, &req, 0));
+	ASSERT_EQ(MSGLEN, cg_recv(r, buf, sizeof(buf), 0, CG_CTRL_BIG, rcv));
+	ASSERT_EQ(1, rcv->ngrants);
+}
+
+static const struct credgrant *desc_of(const struct cg_rcv *rcv)
+{
+	return (const struct credgrant *)rcv->desc;
+}
+
+/* The same description accepted by two CPUs at once: exactly one wins. */
+TEST_F(race, same_grant_two_cpus)
+{
+	int s, r, i, wins = 0;
+	struct cg_rcv rcv;
+	struct cg_counters c;
+
+	socketpair_optin(_metadata, variant->type, &s, &r);
+	for (i = 0; i < ROUNDS; i++) {
+		issue_recv(_metadata, s, r, 0, &rcv);
+		self->a.op = self->b.op = RACE_ACCEPT;
+		self->a.fd = self->b.fd = r;
+		self->a.desc = self->b.desc = rcv.desc;
+		self->a.size = self->b.size = rcv.grant_len;
+		run_round(self);
+		ASSERT_EQ(1, !self->a.ret + !self->b.ret)
+			TH_LOG("round %d: %ld (%s) and %ld (%s)", i,
+			       self->a.ret, strerror(self->a.err),
+			       self->b.ret, strerror(self->b.err));
+		ASSERT_EQ(ENOENT, self->a.ret ? self->a.err : self->b.err);
+		wins += !self->a.ret;
+		cg_rcv_close(&rcv);
+	}
+	TH_LOG("CPU 0 won %d of %d rounds", wins, ROUNDS);
+	close(s);
+	close(r);
+	ASSERT_EQ(0, cg_counters_now(&c));
+	EXPECT_EQ(self->before.issued + ROUNDS, c.issued);
+	EXPECT_EQ(self->before.accepted + ROUNDS, c.accepted);
+	EXPECT_EQ(self->before.rejected, c.rejected);
+	EXPECT_EQ(self->before.dropped, c.dropped);
+}
+
+/*
+ * acceptid on one CPU, close() of the socket on the other: the grant is
+ * accepted (the lookup came first) or dropped with the socket, never both,
+ * never neither.
+ */
+TEST_F(race, accept_vs_close)
+{
+	int i, s, r, d, accepted = 0, dropped = 0;
+	struct cg_counters c, prev;
+	struct cg_rcv rcv;
+
+	for (i = 0; i < ROUNDS; i++) {
+		socketpair_optin(_metadata, variant->type, &s, &r);
+		issue_recv(_metadata, s, r, 0, &rcv);
+		/* the racer closes a duplicate: the last reference to r */
+		d = dup(r);
+		ASSERT_LE(0, d);
+		ASSERT_EQ(0, close(r));
+		ASSERT_EQ(0, cg_counters_now(&prev));
+		self->a.op = RACE_ACCEPT;
+		self->a.fd = d;
+		self->a.desc = rcv.desc;
+		self->a.size = rcv.grant_len;
+		self->b.op = RACE_CLOSE;
+		self->b.fd = d;
+		run_round(self);
+		ASSERT_EQ(0, self->b.ret);
+		ASSERT_EQ(0, cg_counters_now(&c));
+		if (!self->a.ret) {
+			accepted++;
+			EXPECT_EQ(prev.accepted + 1, c.accepted);
+			EXPECT_EQ(prev.dropped, c.dropped);
+		} else {
+			/* closed before the lookup: the close dropped it */
+			ASSERT_EQ(EBADF, self->a.err)
+				TH_LOG("round %d: %s", i, strerror(self->a.err));
+			dropped++;
+			EXPECT_EQ(prev.accepted, c.accepted);
+			EXPECT_EQ(prev.dropped + 1, c.dropped);
+		}
+		EXPECT_EQ(prev.outstanding - 1, c.outstanding);
+		cg_rcv_close(&rcv);
+		close(s);
+	}
+	TH_LOG("%d accepted, %d dropped by the close", accepted, dropped);
+}
+
+/*
+ * acceptid on one CPU while the grant's expiry timer fires on the other:
+ * a 0 is an accepted grant, ETIME an expired one; nothing else, and the
+ * counters say the same as the return value every time.
+ */
+TEST_F(race, accept_vs_expiry)
+{
+	int i, s, r, ok = 0, late = 0;
+	struct cg_counters c, prev;
+	struct cg_rcv rcv;
+	uint64_t now, at;
+
+	/* this thread issues on CPU 1, so the timer is armed there */
+	ASSERT_EQ(0, pin(1));
+	socketpair_optin(_metadata, variant->type, &s, &r);
+	for (i = 0; i < ROUNDS; i++) {
+		issue_recv(_metadata, s, r, 2, &rcv);
+		ASSERT_EQ(0, cg_counters_now(&prev));
+		/* aim from 1.5 ms before to 0.5 ms after the expiry */
+		at = desc_of(&rcv)->expires_ns - 1500000 + (i % 20) * 100000;
+		do
+			now = cg_boottime_ns();
+		while (now < at);
+		self->a.op = RACE_ACCEPT;
+		self->a.fd = r;
+		self->a.desc = rcv.desc;
+		self->a.size = rcv.grant_len;
+		self->b.op = RACE_ACCEPT;	/* a second racer: ENOENT */
+		self->b.fd = r;
+		self->b.desc = rcv.desc;
+		self->b.size = rcv.grant_len;
+		run_round(self);
+		ASSERT_EQ(0, cg_counters_now(&c));
+		/* one racer found the grant, the other ENOENT */
+		EXPECT_TRUE(self->a.ret == 0 || self->a.err == ENOENT ||
+			    self->a.err == ETIME);
+		EXPECT_TRUE(self->b.ret == 0 || self->b.err == ENOENT ||
+			    self->b.err == ETIME);
+		EXPECT_EQ(1, (self->a.err != ENOENT) + (self->b.err != ENOENT))
+			TH_LOG("round %d: %s / %s", i, strerror(self->a.err),
+			       strerror(self->b.err));
+		if (!self->a.ret || !self->b.ret) {
+			ok++;
+			EXPECT_EQ(prev.accepted + 1, c.accepted);
+			EXPECT_EQ(prev.expired, c.expired);
+		} else {
+			late++;
+			EXPECT_EQ(prev.accepted, c.accepted);
+			EXPECT_EQ(prev.expired + 1, c.expired);
+		}
+		EXPECT_EQ(prev.outstanding - 1, c.outstanding);
+		cg_rcv_close(&rcv);
+	}
+	TH_LOG("%d accepted in time, %d too late", ok, late);
+	close(s);
+	close(r);
+}
+
+TEST_HARNESS_MAIN
