@@ -55,8 +55,8 @@
 #pragma GCC diagnostic pop
 #include "credgrant_util.h"
 
-#define USER_MAX_CREDGRANTS	"/proc/sys/user/max_credgrants"
-#define OLD_MAX_PER_USER	CG_SYSCTL_DIR CG_MAX_PER_USER
+#define USER_MAX_CREDGRANTS	CG_USER_MAX_CREDGRANTS
+#define OLD_MAX_PER_USER	CG_SYSCTL_DIR "credgrant_max_per_user"
 #define H_VAR_INIT		0x1111111111111111ULL
 #define H_VAR_POKED		0x4242424242424242ULL
 #define H_VAR_SHARER		0x5151515151515151ULL
