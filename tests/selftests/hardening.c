@@ -1598,8 +1598,8 @@ static long slab_per_grant(long base_kb, long n)
 	return (best - base_kb) * 1024 / n;
 }
 
-#define MEM_PAIRS	20
-#define MEM_PER_PAIR	100
+#define MEM_PAIRS	40
+#define MEM_PER_PAIR	50
 #define MEM_GRANTS	(MEM_PAIRS * MEM_PER_PAIR)
 
 static uint32_t big_groups[CREDGRANT_NGROUPS_MAX];
