@@ -1994,6 +1994,38 @@ TEST_F(listener, embryo_accepted_optout_drops)
 	EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, 1);
 }
 
+/*
+ * Rule 2: the embryo's opt-in is the listener's SO_PASSCREDGRANT as of
+ * connect(): a later change of the listener's flag does not change what
+ * the embryo takes.
+ */
+TEST_F(listener, embryo_optin_as_of_connect)
+{
+	struct cg_req req;
+	int c2, a2;
+
+	cg_req_init(&req, CREDGRANT_UID, 1234, 0, 0, NULL, 0);
+	/* not opted in at connect(), opted in before the send: EPERM */
+	do_connect(_metadata, self);
+	ASSERT_EQ(0, cg_set_passcredgrant(self->l, 1));
+	SEND_FAILS(self->c, &req, EPERM);
+	EXPECT_COUNTERS(&self->before, 0, 0, 0, 0, 0);
+	/* opted in at connect(), opted out before the send: queued */
+	c2 = socket(AF_UNIX, variant->type, 0);
+	ASSERT_LE(0, c2);
+	ASSERT_EQ(0, connect(c2, (struct sockaddr *)&self->addr, self->alen));
+	ASSERT_EQ(0, cg_set_passcredgrant(self->l, 0));
+	SEND_OK(c2, MSG, &req);
+	EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, 0);
+	self->a = accept(self->l, NULL, NULL);
+	ASSERT_LE(0, self->a);
+	a2 = accept(self->l, NULL, NULL);
+	ASSERT_LE(0, a2);
+	close(a2);
+	close(c2);
+	EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, 1);
+}
+
 /* ------------------------------------------------------------------ */
 /* socket option, other families, overridden credentials              */
 
@@ -2225,6 +2257,120 @@ TEST_F(misc, override_creds_eperm)
 	EXPECT_EMPTY(self->r);
 	EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, 0);
 	close(u.fd);
+}
+
+/*
+ * Expiry racing acceptid (the timer is KUnit-tested in the kernel): two
+ * threads on two CPUs, released together, accept grants whose expiry
+ * falls around the call.  Every 0 is one accepted (never also expired)
+ * with the new gid in place, every ETIME one expired, nothing else.
+ */
+
+#define RACE_ROUNDS	200
+
+struct racer {
+	int cpu;
+	int s, r;
+	pthread_barrier_t *bar;
+	uint32_t base_gid;
+	int ok, etime, other, wrong_ids, setup_err;
+};
+
+static void *racer_fn(void *arg)
+{
+	struct racer *t = arg;
+	struct cg_req req;
+	struct cg_rcv rcv;
+	cpu_set_t set;
+	char buf[64];
+	int i;
+
+	CPU_ZERO(&set);
+	CPU_SET(t->cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		t->setup_err = errno;
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		uint32_t gid = t->base_gid + i;
+		/* from 5 ms before to 5 ms after expires_ns */
+		int64_t off = (int64_t)(i % 21 - 10) * 500000;
+		uid_t rg, eg, sg;
+		uint64_t target;
+		long ret;
+
+		cg_req_init(&req, CREDGRANT_GID, 0, gid, 20, NULL, 0);
+		if (cg_send_grant(t->s, MSG, MSGLEN, &req, MSG_DONTWAIT) !=
+			    MSGLEN ||
+		    cg_recv(t->r, buf, sizeof(buf), MSG_DONTWAIT, CG_CTRL_BIG,
+			    &rcv) != MSGLEN || rcv.ngrants != 1) {
+			t->setup_err = errno ? errno : EPROTO;
+			pthread_barrier_wait(t->bar);
+			continue;
+		}
+		pthread_barrier_wait(t->bar);
+		target = cg_desc(&rcv)->expires_ns + off;
+		while (cg_boottime_ns() < target)
+			;
+		errno = 0;
+		ret = cg_acceptid(t->r, rcv.desc, rcv.grant_len, 0);
+		if (ret == 0)
+			t->ok++;
+		else if (errno == ETIME)
+			t->etime++;
+		else
+			t->other++;
+		/* this thread's own gids (the raw syscall is per thread) */
+		if (syscall(SYS_getresgid, &rg, &eg, &sg) ||
+		    (ret == 0 && (eg != gid || rg != gid || sg != gid)) ||
+		    (ret != 0 && eg == gid))
+			t->wrong_ids++;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(misc, expiry_races_acceptid_on_two_cpus, 120)
+{
+	struct racer t[2];
+	pthread_barrier_t bar;
+	pthread_t th[2];
+	struct cg_counters now;
+	int i, sv[2], ok = 0, etime = 0;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs 2 online CPUs, this machine has %ld",
+		     sysconf(_SC_NPROCESSORS_ONLN));
+	ASSERT_EQ(0, pthread_barrier_init(&bar, NULL, 2));
+	for (i = 0; i < 2; i++) {
+		memset(&t[i], 0, sizeof(t[i]));
+		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+		ASSERT_EQ(0, cg_set_passcredgrant(sv[1], 1));
+		t[i].cpu = i;
+		t[i].s = sv[0];
+		t[i].r = sv[1];
+		t[i].bar = &bar;
+		t[i].base_gid = 20000 + i * 1000;
+	}
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, racer_fn, &t[i]));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, pthread_join(th[i], NULL));
+		EXPECT_EQ(0, t[i].setup_err) TH_LOG("cpu %d: %s", i,
+						    strerror(t[i].setup_err));
+		EXPECT_EQ(0, t[i].other) TH_LOG("cpu %d: other errors", i);
+		EXPECT_EQ(0, t[i].wrong_ids) TH_LOG("cpu %d: ids do not match the outcome",
+						    i);
+		ok += t[i].ok;
+		etime += t[i].etime;
+		close(t[i].s);
+		close(t[i].r);
+	}
+	TH_LOG("%d accepted, %d ETIME of %d", ok, etime, 2 * RACE_ROUNDS);
+	ASSERT_EQ(0, cg_counters_read(&now));
+	EXPECT_EQ(2 * RACE_ROUNDS, now.issued - self->before.issued);
+	EXPECT_EQ(ok, now.accepted - self->before.accepted);
+	EXPECT_EQ(etime, now.expired - self->before.expired);
+	EXPECT_EQ(0, now.rejected - self->before.rejected);
+	EXPECT_EQ(self->before.outstanding, now.outstanding);
+	pthread_barrier_destroy(&bar);
 }
 
 /* ------------------------------------------------------------------ */
