@@ -227,8 +227,7 @@ static void run_ex(struct __test_metadata *_metadata, int *sv,
 		struct cg_ids ids = cg_ids_plain(cs->uid, cs->gid,
 						 CG_CAP(CAP_SETUID) |
 						 CG_CAP(CAP_SETGID));
-		struct rlimit rl = { .rlim_cur = cs->nproc,
-				     .rlim_max = RLIM_INFINITY };
+		struct rlimit rl;
 		struct outcome out = { 0 };
 
 		close(ready[0]);
@@ -238,7 +237,10 @@ static void run_ex(struct __test_metadata *_metadata, int *sv,
 			ids.groups[i] = cs->groups[i];
 		if (cg_become(&ids))
 			_exit(2);
-		if (cs->nproc && setrlimit(RLIMIT_NPROC, &rl))
+		/* lower the soft limit only: the hard one stays */
+		if (cs->nproc && (getrlimit(RLIMIT_NPROC, &rl) ||
+				  (rl.rlim_cur = cs->nproc,
+				   setrlimit(RLIMIT_NPROC, &rl))))
 			_exit(5);
 		if (write(ready[1], "r", 1) != 1)
 			_exit(3);
