@@ -11,8 +11,13 @@
  * Run as root.  A child process stays root and issues a grant "become uid
  * 1234" over a socketpair; the parent first drops to uid/gid 1000 with no
  * capabilities (so it could never setuid(1234) itself), then receives the
- * grant's description, prints it, accepts it with acceptid(2) and prints
- * its new ids.  Exit status 0 when the parent ends up as uid 1234.
+ * grant's description, prints it and accepts it with
+ * acceptid(ACCEPTID_EXEC): a grant that gives a process ids it could not
+ * take itself is applied at its next execve, where the kernel guards the
+ * new identity (new memory, not dumpable, AT_SECURE, no tracer without
+ * CAP_SYS_PTRACE).  Until then nothing changes.  The parent then
+ * re-executes itself; the new image prints its ids.  Exit status 0 when
+ * the new image runs as uid 1234.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -179,15 +186,16 @@ static int receive_and_accept(int fd, pid_t child)
 		syscall(__NR_acceptid, fd, &desc, desc.g.size, ACCEPTID_REJECT);
 		return 1;
 	}
-	if (syscall(__NR_acceptid, fd, &desc, desc.g.size, 0))
-		return fail("acceptid");
+	/* a gain: taken now, applied at this thread's next execve */
+	if (syscall(__NR_acceptid, fd, &desc, desc.g.size, ACCEPTID_EXEC))
+		return fail("acceptid(ACCEPTID_EXEC)");
 
 	if (getresuid(&r, &e, &s) || getresgid(&gr, &ge, &gs))
 		return fail("getresuid");
-	printf("parent %d: accepted: uid %u/%u/%u gid %u/%u/%u\n", getpid(),
-	       r, e, s, gr, ge, gs);
-	if (r != GRANT_UID || e != GRANT_UID || s != GRANT_UID) {
-		fprintf(stderr, "grant-roundtrip: ids did not change\n");
+	printf("parent %d: accepted for exec: uid %u/%u/%u gid %u/%u/%u until execve\n",
+	       getpid(), r, e, s, gr, ge, gs);
+	if (r != DROP_UID || e != DROP_UID || s != DROP_UID) {
+		fprintf(stderr, "grant-roundtrip: ids changed before execve\n");
 		return 1;
 	}
 	/* single use: a second acceptid finds nothing */
@@ -200,10 +208,35 @@ static int receive_and_accept(int fd, pid_t child)
 	return 0;
 }
 
-int main(void)
+/* The re-executed image: the grant's identity, as the kernel applied it. */
+static int after_exec(void)
+{
+	uid_t r, e, s;
+	gid_t gr, ge, gs;
+
+	if (getresuid(&r, &e, &s) || getresgid(&gr, &ge, &gs))
+		return fail("getresuid");
+	printf("after execve %d: uid %u/%u/%u gid %u/%u/%u AT_SECURE %lu dumpable %d\n",
+	       getpid(), r, e, s, gr, ge, gs, getauxval(AT_SECURE),
+	       prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+	if (r != GRANT_UID || e != GRANT_UID || s != GRANT_UID ||
+	    getauxval(AT_SECURE) != 1) {
+		fprintf(stderr, "grant-roundtrip: the new image does not run as uid %d\n",
+			GRANT_UID);
+		printf("grant-roundtrip: FAILED\n");
+		return 1;
+	}
+	printf("grant-roundtrip: ok\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	int sv[2], on = 1, status, ret;
 	pid_t child;
+
+	if (argc == 2 && !strcmp(argv[1], "--after-exec"))
+		return after_exec();
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "grant-roundtrip: run as root\n");
@@ -234,6 +267,11 @@ int main(void)
 		fprintf(stderr, "grant-roundtrip: the issuing child failed\n");
 		return 1;
 	}
-	printf("grant-roundtrip: %s\n", ret ? "FAILED" : "ok");
-	return ret;
+	if (ret) {
+		printf("grant-roundtrip: FAILED\n");
+		return ret;
+	}
+	printf("parent %d: execve(/proc/self/exe --after-exec)\n", getpid());
+	execl("/proc/self/exe", argv[0], "--after-exec", (char *)NULL);
+	return fail("execve");
 }

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -207,6 +208,9 @@ struct child_rep {
 	int32_t pad;
 	struct cg_idset ids;
 	uint64_t cap_bnd;
+	uint64_t at_secure;	/* getauxval(AT_SECURE) */
+	int32_t dumpable;	/* PR_GET_DUMPABLE */
+	int32_t pad2;
 };
 
 static int child_report(int fd, long ret, int err)
@@ -218,6 +222,8 @@ static int child_report(int fd, long ret, int err)
 	rep.err = err;
 	cg_get_ids(&rep.ids);
 	rep.cap_bnd = cap_bounding_set();
+	rep.at_secure = getauxval(AT_SECURE);
+	rep.dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
 	return cg_write_full(fd, &rep, sizeof(rep)) ? 1 : 0;
 }
 
@@ -413,8 +419,13 @@ TEST_F(acc, accept_gid_groups)
 	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
 }
 
-/* The point of credpass: an unprivileged receiver becomes the grant. */
-TEST_F(acc, unprivileged_receiver_accepts)
+/*
+ * Rule 12 (2026-11-29): in place an unprivileged receiver takes only what
+ * setresuid/setresgid/setgroups would let it take; a gain fails EPERM and
+ * uses the grant up.  (The point of credpass, becoming the grant, is
+ * ACCEPTID_EXEC + execve: unprivileged_receiver_accepts_at_exec.)
+ */
+TEST_F(acc, unprivileged_receiver_inplace_gain_eperm)
 {
 	static const uint32_t g[] = { 4000, 4001 };
 	struct cg_ids ids = cg_ids_plain(1000, 1000, 0);
@@ -437,9 +448,108 @@ TEST_F(acc, unprivileged_receiver_accepts)
 	size = rep.rcv.grant_len;
 	memcpy(desc, rep.rcv.desc, size);
 	ASSERT_EQ(0, cg_agent_accept(&a, self->r, desc, size, 0, &rep));
+	EXPECT_EQ(-1, rep.ret);
+	EXPECT_EQ(EPERM, rep.err) TH_LOG("agent acceptid: %s",
+					 strerror(rep.err));
+	EXPECT_IDS(&rep.ids, 1000, 1000, NULL, 0);
+	/* used up */
+	ASSERT_EQ(0, cg_agent_accept(&a, self->r, desc, size, 0, &rep));
+	EXPECT_EQ(ENOENT, rep.err) TH_LOG("%s", strerror(rep.err));
+	agent_stop(_metadata, &a);
+	EXPECT_COUNTERS(&self->before, 1, 0, 1, 0, 0);
+}
+
+/* In place: a switch among the own ids, like setresuid(2) allows. */
+TEST_F(acc, unprivileged_inplace_own_ids)
+{
+	struct cg_ids ids = {
+		.ruid = 1000, .euid = 1001, .suid = 1002,
+		.rgid = 2000, .egid = 2001, .sgid = 2002,
+		.ngroups = 2, .groups = { 3000, 3001 }, .caps = 0,
+	};
+	static const uint32_t g[] = { 3001, 3000 };
+	static const uint32_t gs[] = { 3000, 3001 };
+	struct cg_agent_opts o = { .ids = &ids, .keep_fds = &self->r,
+				   .nkeep = 1 };
+	struct cg_agent a;
+	struct cg_req req;
+	struct cg_rep rep;
+	uint64_t desc[(CG_DESC_MAX + 7) / 8];
+	uint32_t size;
+
+	AGENT_START(&a, &o);
+	cg_req_init(&req, CREDGRANT_FULL, 1002, 2000, 0, g, 2);
+	SEND_OK(self->s, MSG, &req);
+	ASSERT_EQ(0, cg_agent_recv(&a, self->r, 64, MSG_DONTWAIT, CG_CTRL_BIG,
+				   &rep));
+	ASSERT_EQ(1, rep.rcv.ngrants);
+	size = rep.rcv.grant_len;
+	memcpy(desc, rep.rcv.desc, size);
+	ASSERT_EQ(0, cg_agent_accept(&a, self->r, desc, size, 0, &rep));
+	ASSERT_EQ(0, rep.ret) TH_LOG("agent acceptid: %s", strerror(rep.err));
+	EXPECT_IDS(&rep.ids, 1002, 2000, gs, 2);
+	agent_stop(_metadata, &a);
+	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
+}
+
+/* In place: a uid-1000 receiver takes a uid-1000 sender's self grant. */
+TEST_F(acc, unprivileged_inplace_self_grant_of_own_uid)
+{
+	struct cg_ids ids = cg_ids_plain(1000, 1000, 0);
+	struct cg_agent_opts so = { .ids = &ids, .keep_fds = &self->s,
+				    .nkeep = 1 };
+	struct cg_agent_opts ro = { .ids = &ids, .keep_fds = &self->r,
+				    .nkeep = 1 };
+	struct cg_agent sender, receiver;
+	struct cg_req req;
+	struct cg_rep rep;
+	uint64_t desc[(CG_DESC_MAX + 7) / 8];
+	uint32_t size;
+
+	AGENT_START(&sender, &so);
+	AGENT_START(&receiver, &ro);
+	cg_req_init(&req, CREDGRANT_FULL, CREDGRANT_SELF, CREDGRANT_SELF, 0,
+		    NULL, 0);
+	AGENT_SEND_OK(&sender, self->s, &req);
+	ASSERT_EQ(0, cg_agent_recv(&receiver, self->r, 64, MSG_DONTWAIT,
+				   CG_CTRL_BIG, &rep));
+	ASSERT_EQ(1, rep.rcv.ngrants);
+	EXPECT_EQ(1000, cg_desc(&rep.rcv)->uid);
+	size = rep.rcv.grant_len;
+	memcpy(desc, rep.rcv.desc, size);
+	ASSERT_EQ(0, cg_agent_accept(&receiver, self->r, desc, size, 0, &rep));
+	ASSERT_EQ(0, rep.ret) TH_LOG("agent acceptid: %s", strerror(rep.err));
+	EXPECT_IDS(&rep.ids, 1000, 1000, NULL, 0);
+	agent_stop(_metadata, &sender);
+	agent_stop(_metadata, &receiver);
+	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
+}
+
+/* In place: CAP_SETUID and CAP_SETGID cover any ids, as for setresuid. */
+TEST_F(acc, inplace_with_cap_setuid_setgid)
+{
+	static const uint32_t g[] = { 4000, 4001 };
+	struct cg_ids ids = cg_ids_plain(1000, 1000, CG_CAP(CAP_SETUID) |
+					 CG_CAP(CAP_SETGID));
+	struct cg_agent_opts o = { .ids = &ids, .keep_fds = &self->r,
+				   .nkeep = 1 };
+	struct cg_agent a;
+	struct cg_req req;
+	struct cg_rep rep;
+	uint64_t desc[(CG_DESC_MAX + 7) / 8];
+	uint32_t size;
+
+	AGENT_START(&a, &o);
+	cg_req_init(&req, CREDGRANT_FULL, 1234, 2345, 0, g, 2);
+	SEND_OK(self->s, MSG, &req);
+	ASSERT_EQ(0, cg_agent_recv(&a, self->r, 64, MSG_DONTWAIT, CG_CTRL_BIG,
+				   &rep));
+	ASSERT_EQ(1, rep.rcv.ngrants);
+	size = rep.rcv.grant_len;
+	memcpy(desc, rep.rcv.desc, size);
+	ASSERT_EQ(0, cg_agent_accept(&a, self->r, desc, size, 0, &rep));
 	ASSERT_EQ(0, rep.ret) TH_LOG("agent acceptid: %s", strerror(rep.err));
 	EXPECT_IDS(&rep.ids, 1234, 2345, g, 2);
-	EXPECT_EQ(0, rep.ids.cap_eff);
 	agent_stop(_metadata, &a);
 	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
 }
@@ -815,8 +925,12 @@ TEST_F(acc, exec_grant_gone)
 
 TEST_F(acc, einval_bad_flags)
 {
-	static const unsigned int bad[] = { 0x4, 0x80000000U,
-					    ACCEPTID_REJECT | 0x100 };
+	static const unsigned int bad[] = {
+		0x8, 0x80000000U, ACCEPTID_REJECT | 0x100,
+		ACCEPTID_EXEC | ACCEPTID_REJECT,
+		ACCEPTID_EXEC | ACCEPTID_AUDIT_POP,
+		ACCEPTID_EXEC | 0x40,
+	};
 	struct cg_rcv rcv;
 	unsigned int i;
 
@@ -976,7 +1090,8 @@ TEST_F(acc, efault)
 /* Rule 8, 11: unmapped in the receiver's user namespace: EOVERFLOW. */
 TEST_F(acc, eoverflow_unmapped_uid)
 {
-	struct cg_ids inside = cg_ids_plain(0, 0, 0);
+	struct cg_ids inside = cg_ids_plain(0, 0, CG_CAP(CAP_SETUID) |
+					    CG_CAP(CAP_SETGID));
 	struct cg_agent_opts o = {
 		.ids = &inside, .keep_fds = &self->r, .nkeep = 1,
 		.uid_map = "0 100000 2000\n", .gid_map = "0 100000 2000\n",
@@ -1015,7 +1130,8 @@ TEST_F(acc, eoverflow_unmapped_uid)
 TEST_F(acc, eoverflow_unmapped_group)
 {
 	static const uint32_t g[] = { 100007, 1234 };
-	struct cg_ids inside = cg_ids_plain(0, 0, 0);
+	struct cg_ids inside = cg_ids_plain(0, 0, CG_CAP(CAP_SETUID) |
+					    CG_CAP(CAP_SETGID));
 	struct cg_agent_opts o = {
 		.ids = &inside, .keep_fds = &self->r, .nkeep = 1,
 		.uid_map = "0 100000 2000\n", .gid_map = "0 100000 2000\n",
@@ -1053,7 +1169,8 @@ TEST_F(acc, userns_mapped_accept)
 {
 	static const uint32_t g_out[] = { 100700, 100701 };
 	static const uint32_t g_in[] = { 700, 701 };
-	struct cg_ids inside = cg_ids_plain(0, 0, 0);
+	struct cg_ids inside = cg_ids_plain(0, 0, CG_CAP(CAP_SETUID) |
+					    CG_CAP(CAP_SETGID));
 	struct cg_agent_opts o = {
 		.ids = &inside, .keep_fds = &self->r, .nkeep = 1,
 		.uid_map = "0 100000 2000\n", .gid_map = "0 100000 2000\n",
@@ -1086,7 +1203,8 @@ TEST_F(acc, userns_mapped_accept)
 /* semantics order: the description is compared before mappability. */
 TEST_F(acc, estale_before_eoverflow)
 {
-	struct cg_ids inside = cg_ids_plain(0, 0, 0);
+	struct cg_ids inside = cg_ids_plain(0, 0, CG_CAP(CAP_SETUID) |
+					    CG_CAP(CAP_SETGID));
 	struct cg_agent_opts o = {
 		.ids = &inside, .keep_fds = &self->r, .nkeep = 1,
 		.uid_map = "0 100000 2000\n", .gid_map = "0 100000 2000\n",
@@ -1118,7 +1236,8 @@ TEST_F(acc, estale_before_eoverflow)
 TEST_F(acc, eagain_rlimit_nproc)
 {
 	struct cg_ids target = cg_ids_plain(3000, 3000, 0);
-	struct cg_ids recv_ids = cg_ids_plain(1000, 1000, 0);
+	/* CAP_SETUID: a switch it may make in place (rule 12) */
+	struct cg_ids recv_ids = cg_ids_plain(1000, 1000, CG_CAP(CAP_SETUID));
 	struct cg_agent_opts o = { .nkeep = 0 };
 	struct rlimit one = { .rlim_cur = 1, .rlim_max = RLIM_INFINITY };
 	struct rlimit inf = { .rlim_cur = RLIM_INFINITY,
@@ -1172,21 +1291,24 @@ TEST_F(acc, eagain_rlimit_nproc)
 }
 
 /*
- * Rule 12: a uid-0 grant accepted by an unprivileged process gives no
- * capabilities until execve; no_new_privs keeps them away after it too.
+ * Rule 12 (2026-11-29): an unprivileged receiver takes a gaining grant with
+ * ACCEPTID_EXEC: checked, taken and counted now, nothing changes now; its
+ * next execve runs the new image with the grant's ids (AT_SECURE,
+ * not dumpable), a uid-0 grant with root's capabilities unless
+ * no_new_privs keeps them to what it had.  The child reports after the
+ * acceptid and again from the re-executed image ("report-ids").
  */
-static void root_grant_exec(struct __test_metadata *_metadata, int s, int r,
-			    bool nnp, struct child_rep *after_accept,
-			    struct child_rep *after_exec)
+static void exec_grant(struct __test_metadata *_metadata, int s, int r,
+		       const struct cg_req *req, bool nnp,
+		       struct child_rep *after_accept,
+		       struct child_rep *after_exec)
 {
 	struct cg_ids ids = cg_ids_plain(1000, 1000, 0);
-	struct cg_req req;
 	int rp[2];
 	pid_t pid;
 
 	ASSERT_EQ(0, pipe(rp));
-	cg_req_init(&req, CREDGRANT_UID | CREDGRANT_GID, 0, 0, 0, NULL, 0);
-	SEND_OK(s, MSG, &req);
+	SEND_OK(s, MSG, req);
 	pid = cg_fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -1200,15 +1322,16 @@ static void root_grant_exec(struct __test_metadata *_metadata, int s, int r,
 		if (cg_recv(r, buf, sizeof(buf), MSG_DONTWAIT, CG_CTRL_BIG,
 			    &rcv) != MSGLEN || rcv.ngrants != 1)
 			_exit(11);
-		errno = 0;
-		ret = cg_acceptid(r, rcv.desc, rcv.grant_len, 0);
-		if (child_report(rp[1], ret, ret < 0 ? errno : 0))
-			_exit(12);
 		if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 			_exit(13);
+		errno = 0;
+		ret = cg_acceptid(r, rcv.desc, rcv.grant_len, ACCEPTID_EXEC);
+		if (child_report(rp[1], ret, ret < 0 ? errno : 0))
+			_exit(12);
 		snprintf(rfd, sizeof(rfd), "%d", rp[1]);
 		execl("/proc/self/exe", "acceptid", "--cg-helper",
 		      "report-ids", rfd, (char *)NULL);
+		child_report(rp[1], -1, errno);
 		_exit(14);
 	}
 	close(rp[1]);
@@ -1218,33 +1341,65 @@ static void root_grant_exec(struct __test_metadata *_metadata, int s, int r,
 	ASSERT_EQ(0, cg_wait(pid));
 }
 
+TEST_F(acc, unprivileged_receiver_accepts_at_exec)
+{
+	static const uint32_t g[] = { 4000, 4001 };
+	struct child_rep acc, ex;
+	struct cg_req req;
+
+	cg_req_init(&req, CREDGRANT_FULL, 1234, 2345, 0, g, 2);
+	exec_grant(_metadata, self->s, self->r, &req, false, &acc, &ex);
+	ASSERT_EQ(0, acc.ret) TH_LOG("acceptid(ACCEPTID_EXEC): %s",
+				     strerror(acc.err));
+	/* nothing changes before the execve, the grant is counted now */
+	EXPECT_IDS(&acc.ids, 1000, 1000, NULL, 0);
+	EXPECT_EQ(0, ex.ret) TH_LOG("execve: %s", strerror(ex.err));
+	EXPECT_IDS(&ex.ids, 1234, 2345, g, 2);
+	EXPECT_EQ(0, ex.ids.cap_prm);
+	EXPECT_EQ(0, ex.ids.cap_eff);
+	EXPECT_EQ(1, ex.at_secure);
+	EXPECT_EQ(0, ex.dumpable);
+	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
+}
+
 TEST_F(acc, root_grant_caps_only_after_exec)
 {
 	struct child_rep acc, ex;
+	struct cg_req req;
 
-	root_grant_exec(_metadata, self->s, self->r, false, &acc, &ex);
-	ASSERT_EQ(0, acc.ret) TH_LOG("acceptid: %s", strerror(acc.err));
-	EXPECT_IDS(&acc.ids, 0, 0, NULL, 0);
+	cg_req_init(&req, CREDGRANT_UID | CREDGRANT_GID, 0, 0, 0, NULL, 0);
+	exec_grant(_metadata, self->s, self->r, &req, false, &acc, &ex);
+	ASSERT_EQ(0, acc.ret) TH_LOG("acceptid(ACCEPTID_EXEC): %s",
+				     strerror(acc.err));
+	EXPECT_IDS(&acc.ids, 1000, 1000, NULL, 0);
 	EXPECT_EQ(0, acc.ids.cap_eff);
 	EXPECT_EQ(0, acc.ids.cap_prm);
+	EXPECT_EQ(0, ex.ret) TH_LOG("execve: %s", strerror(ex.err));
 	EXPECT_IDS(&ex.ids, 0, 0, NULL, 0);
 	EXPECT_NE(0, ex.cap_bnd);
 	EXPECT_EQ(ex.cap_bnd, ex.ids.cap_prm);
 	EXPECT_EQ(ex.cap_bnd, ex.ids.cap_eff);
+	EXPECT_EQ(1, ex.at_secure);
+	EXPECT_EQ(0, ex.dumpable);
 	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
 }
 
 TEST_F(acc, root_grant_no_new_privs_no_caps)
 {
 	struct child_rep acc, ex;
+	struct cg_req req;
 
-	root_grant_exec(_metadata, self->s, self->r, true, &acc, &ex);
-	ASSERT_EQ(0, acc.ret) TH_LOG("acceptid: %s", strerror(acc.err));
-	EXPECT_IDS(&acc.ids, 0, 0, NULL, 0);
-	EXPECT_EQ(0, acc.ids.cap_eff);
+	cg_req_init(&req, CREDGRANT_UID | CREDGRANT_GID, 0, 0, 0, NULL, 0);
+	exec_grant(_metadata, self->s, self->r, &req, true, &acc, &ex);
+	ASSERT_EQ(0, acc.ret) TH_LOG("acceptid(ACCEPTID_EXEC) under no_new_privs: %s",
+				     strerror(acc.err));
+	EXPECT_IDS(&acc.ids, 1000, 1000, NULL, 0);
+	EXPECT_EQ(0, ex.ret) TH_LOG("execve: %s", strerror(ex.err));
+	/* no_new_privs does not block the grant: the ids are applied */
 	EXPECT_IDS(&ex.ids, 0, 0, NULL, 0);
 	EXPECT_EQ(0, ex.ids.cap_prm);
 	EXPECT_EQ(0, ex.ids.cap_eff);
+	EXPECT_EQ(1, ex.at_secure);
 	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
 }
 

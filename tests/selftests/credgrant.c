@@ -60,10 +60,11 @@
 /* environment shared by the fixtures                                  */
 
 static const char *const sysctl_names[3] = {
-	CG_TTL_DEFAULT, CG_TTL_MAX, CG_MAX_PER_USER,
+	CG_SYSCTL_DIR CG_TTL_DEFAULT, CG_SYSCTL_DIR CG_TTL_MAX,
+	CG_USER_MAX_CREDGRANTS,
 };
 
-enum { SYS_TTL_DEFAULT, SYS_TTL_MAX, SYS_MAX_PER_USER };
+enum { SYS_TTL_DEFAULT, SYS_TTL_MAX, SYS_MAX_CREDGRANTS };
 
 struct saved_sysctls {
 	unsigned long val[3];
@@ -81,9 +82,9 @@ static void env_setup(struct __test_metadata *_metadata, int type, int *s,
 	require_credpass(_metadata);
 	for (i = 0; i < 3; i++) {
 		sys->dirty[i] = false;
-		ret = cg_sysctl_read(sysctl_names[i], &sys->val[i]);
-		ASSERT_EQ(0, ret) TH_LOG("reading " CG_SYSCTL_DIR "%s: %s",
-					 sysctl_names[i], strerror(-ret));
+		ret = cg_read_ulong_file(sysctl_names[i], &sys->val[i]);
+		ASSERT_EQ(0, ret) TH_LOG("reading %s: %s", sysctl_names[i],
+					 strerror(-ret));
 	}
 	if (type) {
 		ASSERT_EQ(0, socketpair(AF_UNIX, type, 0, sv));
@@ -108,7 +109,7 @@ static void env_teardown(struct __test_metadata *_metadata, int s, int r,
 	for (i = 0; i < 3; i++) {
 		if (!sys->dirty[i])
 			continue;
-		ret = cg_sysctl_write(sysctl_names[i], sys->val[i]);
+		ret = cg_sysctl_path_write(sysctl_names[i], sys->val[i]);
 		EXPECT_EQ(0, ret) TH_LOG("restoring %s=%lu: %s",
 					 sysctl_names[i], sys->val[i],
 					 strerror(-ret));
@@ -125,10 +126,10 @@ static void set_sysctl(struct __test_metadata *_metadata,
 	int ret;
 
 	sys->dirty[idx] = true;
-	ret = cg_sysctl_write(sysctl_names[idx], v);
+	ret = cg_sysctl_path_write(sysctl_names[idx], v);
 	ASSERT_EQ(0, ret) TH_LOG("writing %s=%lu: %s", sysctl_names[idx], v,
 				 strerror(-ret));
-	ASSERT_EQ(0, cg_sysctl_read(sysctl_names[idx], &back));
+	ASSERT_EQ(0, cg_read_ulong_file(sysctl_names[idx], &back));
 	ASSERT_EQ(v, back);
 }
 
@@ -314,22 +315,29 @@ TEST_F(grant, ngroups_max_accepted)
 	EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, 0);
 }
 
-/* Ids are non-zero and increase from grant to grant. */
-TEST_F(grant, ids_nonzero_increasing)
+/*
+ * Ids are non-zero and unique; they are not sequential (unpredictable:
+ * hardening.c ids_unpredictable checks that in detail).
+ */
+TEST_F(grant, ids_nonzero_unique)
 {
 	struct cg_req req;
 	struct cg_rcv rcv;
-	uint64_t prev = 0;
-	int i;
+	uint64_t ids[4];
+	int i, j;
 
 	cg_req_init(&req, CREDGRANT_UID, CREDGRANT_SELF, 0, 0, NULL, 0);
 	for (i = 0; i < 4; i++)
 		SEND_OK(self->s, MSG, &req);
 	for (i = 0; i < 4; i++) {
 		RECV_GRANT(self->r, MSG, &rcv);
-		EXPECT_NE(0, cg_desc(&rcv)->id);
-		EXPECT_LT(prev, cg_desc(&rcv)->id) TH_LOG("grant %d", i);
-		prev = cg_desc(&rcv)->id;
+		ids[i] = cg_desc(&rcv)->id;
+		EXPECT_NE(0, ids[i]);
+		for (j = 0; j < i; j++) {
+			EXPECT_NE(ids[j], ids[i]) TH_LOG("grant %d", i);
+			EXPECT_NE(ids[j] + (i - j), ids[i])
+				TH_LOG("grant %d: sequential ids", i);
+		}
 	}
 	EXPECT_COUNTERS(&self->before, 4, 0, 0, 0, 0);
 }
@@ -536,15 +544,22 @@ TEST_F(grant, foreign_gid_needs_cap_setgid)
 	EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, 0);
 }
 
-/* Rule 3: groups that are a subset of the sender's own need nothing. */
-TEST_F(grant, groups_subset_unprivileged)
+/*
+ * Rule 3 (2026-11-29): without CAP_SETGID only the sender's own current
+ * list, exactly, is free; a subset is not (dropping a group can open files
+ * that deny it), nor is the own gid added to the list.
+ */
+TEST_F(grant, groups_own_list_only_unprivileged)
 {
 	struct cg_ids ids = cg_ids_plain(1000, 1000, 0);
 	struct cg_agent_opts o = { .ids = &ids, .keep_fds = &self->s,
 				   .nkeep = 1 };
+	static const uint32_t own[] = { 100, 200 };
+	static const uint32_t own_unsorted[] = { 200, 100 };
 	static const uint32_t sub1[] = { 200 };
-	static const uint32_t sub2[] = { 100, 1000 };	/* 1000: own gid */
-	static const uint32_t super[] = { 100, 300 };
+	static const uint32_t with_gid[] = { 100, 1000 };	/* 1000: own gid */
+	static const uint32_t super[] = { 100, 200, 300 };
+	static const uint32_t dup[] = { 100, 200, 200 };
 	struct cg_agent a;
 	struct cg_req req;
 	struct cg_rcv rcv;
@@ -554,13 +569,19 @@ TEST_F(grant, groups_subset_unprivileged)
 	ids.groups[0] = 100;
 	ids.groups[1] = 200;
 	AGENT_START(&a, &o);
+	cg_req_init(&req, CREDGRANT_GROUPS, 0, 0, 0, own, 2);
+	AGENT_SEND_OK(&a, self->s, &req);
+	cg_req_init(&req, CREDGRANT_GROUPS, 0, 0, 0, own_unsorted, 2);
+	AGENT_SEND_OK(&a, self->s, &req);
 	cg_req_init(&req, CREDGRANT_GROUPS, 0, 0, 0, sub1, 1);
-	AGENT_SEND_OK(&a, self->s, &req);
-	cg_req_init(&req, CREDGRANT_GROUPS, 0, 0, 0, sub2, 2);
-	AGENT_SEND_OK(&a, self->s, &req);
+	AGENT_SEND_FAILS(&a, self->s, &req, EPERM);
+	cg_req_init(&req, CREDGRANT_GROUPS, 0, 0, 0, with_gid, 2);
+	AGENT_SEND_FAILS(&a, self->s, &req, EPERM);
 	cg_req_init(&req, CREDGRANT_GROUPS, 0, 0, 0, NULL, 0);
-	AGENT_SEND_OK(&a, self->s, &req);
-	cg_req_init(&req, CREDGRANT_GROUPS, 0, 0, 0, super, 2);
+	AGENT_SEND_FAILS(&a, self->s, &req, EPERM);
+	cg_req_init(&req, CREDGRANT_GROUPS, 0, 0, 0, super, 3);
+	AGENT_SEND_FAILS(&a, self->s, &req, EPERM);
+	cg_req_init(&req, CREDGRANT_GROUPS, 0, 0, 0, dup, 3);
 	AGENT_SEND_FAILS(&a, self->s, &req, EPERM);
 
 	w = want_self(CREDGRANT_GROUPS, CG_UNSET_ID, CG_UNSET_ID,
@@ -568,20 +589,38 @@ TEST_F(grant, groups_subset_unprivileged)
 	w.guid = 1000;
 	w.ggid = 1000;
 	w.gpid = a.pid;
-	w.ngroups = 1;
-	w.groups = sub1;
-	RECV_GRANT(self->r, MSG, &rcv);
-	CHECK_DESC(cg_desc(&rcv), &w);
 	w.ngroups = 2;
-	w.groups = sub2;
+	w.groups = own;
 	RECV_GRANT(self->r, MSG, &rcv);
 	CHECK_DESC(cg_desc(&rcv), &w);
-	w.ngroups = 0;
 	RECV_GRANT(self->r, MSG, &rcv);
 	CHECK_DESC(cg_desc(&rcv), &w);
 	EXPECT_EMPTY(self->r);
 	agent_stop(_metadata, &a);
-	EXPECT_COUNTERS(&self->before, 3, 0, 0, 0, 0);
+	EXPECT_COUNTERS(&self->before, 2, 0, 0, 0, 0);
+}
+
+/* ... an empty own list is free too: "become me" with no groups. */
+TEST_F(grant, groups_empty_own_list_unprivileged)
+{
+	struct cg_ids ids = cg_ids_plain(1000, 1000, 0);
+	struct cg_agent_opts o = { .ids = &ids, .keep_fds = &self->s,
+				   .nkeep = 1 };
+	static const uint32_t g100[] = { 100 };
+	struct cg_agent a;
+	struct cg_req req;
+	struct cg_rcv rcv;
+
+	AGENT_START(&a, &o);
+	cg_req_init(&req, CREDGRANT_GROUPS, 0, 0, 0, NULL, 0);
+	AGENT_SEND_OK(&a, self->s, &req);
+	cg_req_init(&req, CREDGRANT_GROUPS, 0, 0, 0, g100, 1);
+	AGENT_SEND_FAILS(&a, self->s, &req, EPERM);
+	RECV_GRANT(self->r, MSG, &rcv);
+	EXPECT_EQ(0, cg_desc(&rcv)->ngroups);
+	EXPECT_EMPTY(self->r);
+	agent_stop(_metadata, &a);
+	EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, 0);
 }
 
 /* Rule 3: a superset of the sender's groups needs CAP_SETGID. */
@@ -890,7 +929,10 @@ TEST_F(grant, einval_two_grant_cmsgs)
 	EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, 0);
 }
 
-/* Rule 4, 14: EDQUOT at the per-user quota; other users unaffected. */
+/*
+ * Rule 4, 14: EDQUOT at the per-user quota (user.max_credgrants, counted
+ * per user namespace and euid); other users unaffected.
+ */
 TEST_F(grant, edquot_at_quota)
 {
 	struct cg_ids ida = cg_ids_plain(2000, 2000, 0);
@@ -902,7 +944,7 @@ TEST_F(grant, edquot_at_quota)
 	char buf[64];
 	int i;
 
-	set_sysctl(_metadata, &self->sys, SYS_MAX_PER_USER, 3);
+	set_sysctl(_metadata, &self->sys, SYS_MAX_CREDGRANTS, 3);
 	o.ids = &ida;
 	AGENT_START(&a, &o);
 	o.ids = &idb;
@@ -946,7 +988,7 @@ TEST_F(grant, expiry_releases_quota)
 	struct cg_req req;
 	struct cg_rcv rcv;
 
-	set_sysctl(_metadata, &self->sys, SYS_MAX_PER_USER, 1);
+	set_sysctl(_metadata, &self->sys, SYS_MAX_CREDGRANTS, 1);
 	AGENT_START(&a, &o);
 	cg_req_init(&req, CREDGRANT_UID, CREDGRANT_SELF, 0, 200, NULL, 0);
 	AGENT_SEND_OK(&a, self->s, &req);
@@ -1952,6 +1994,38 @@ TEST_F(listener, embryo_accepted_optout_drops)
 	EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, 1);
 }
 
+/*
+ * Rule 2: the embryo's opt-in is the listener's SO_PASSCREDGRANT as of
+ * connect(): a later change of the listener's flag does not change what
+ * the embryo takes.
+ */
+TEST_F(listener, embryo_optin_as_of_connect)
+{
+	struct cg_req req;
+	int c2, a2;
+
+	cg_req_init(&req, CREDGRANT_UID, 1234, 0, 0, NULL, 0);
+	/* not opted in at connect(), opted in before the send: EPERM */
+	do_connect(_metadata, self);
+	ASSERT_EQ(0, cg_set_passcredgrant(self->l, 1));
+	SEND_FAILS(self->c, &req, EPERM);
+	EXPECT_COUNTERS(&self->before, 0, 0, 0, 0, 0);
+	/* opted in at connect(), opted out before the send: queued */
+	c2 = socket(AF_UNIX, variant->type, 0);
+	ASSERT_LE(0, c2);
+	ASSERT_EQ(0, connect(c2, (struct sockaddr *)&self->addr, self->alen));
+	ASSERT_EQ(0, cg_set_passcredgrant(self->l, 0));
+	SEND_OK(c2, MSG, &req);
+	EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, 0);
+	self->a = accept(self->l, NULL, NULL);
+	ASSERT_LE(0, self->a);
+	a2 = accept(self->l, NULL, NULL);
+	ASSERT_LE(0, a2);
+	close(a2);
+	close(c2);
+	EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, 1);
+}
+
 /* ------------------------------------------------------------------ */
 /* socket option, other families, overridden credentials              */
 
@@ -2183,6 +2257,120 @@ TEST_F(misc, override_creds_eperm)
 	EXPECT_EMPTY(self->r);
 	EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, 0);
 	close(u.fd);
+}
+
+/*
+ * Expiry racing acceptid (the timer is KUnit-tested in the kernel): two
+ * threads on two CPUs, released together, accept grants whose expiry
+ * falls around the call.  Every 0 is one accepted (never also expired)
+ * with the new gid in place, every ETIME one expired, nothing else.
+ */
+
+#define RACE_ROUNDS	200
+
+struct racer {
+	int cpu;
+	int s, r;
+	pthread_barrier_t *bar;
+	uint32_t base_gid;
+	int ok, etime, other, wrong_ids, setup_err;
+};
+
+static void *racer_fn(void *arg)
+{
+	struct racer *t = arg;
+	struct cg_req req;
+	struct cg_rcv rcv;
+	cpu_set_t set;
+	char buf[64];
+	int i;
+
+	CPU_ZERO(&set);
+	CPU_SET(t->cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		t->setup_err = errno;
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		uint32_t gid = t->base_gid + i;
+		/* from 5 ms before to 5 ms after expires_ns */
+		int64_t off = (int64_t)(i % 21 - 10) * 500000;
+		uid_t rg, eg, sg;
+		uint64_t target;
+		long ret;
+
+		cg_req_init(&req, CREDGRANT_GID, 0, gid, 20, NULL, 0);
+		if (cg_send_grant(t->s, MSG, MSGLEN, &req, MSG_DONTWAIT) !=
+			    MSGLEN ||
+		    cg_recv(t->r, buf, sizeof(buf), MSG_DONTWAIT, CG_CTRL_BIG,
+			    &rcv) != MSGLEN || rcv.ngrants != 1) {
+			t->setup_err = errno ? errno : EPROTO;
+			pthread_barrier_wait(t->bar);
+			continue;
+		}
+		pthread_barrier_wait(t->bar);
+		target = cg_desc(&rcv)->expires_ns + off;
+		while (cg_boottime_ns() < target)
+			;
+		errno = 0;
+		ret = cg_acceptid(t->r, rcv.desc, rcv.grant_len, 0);
+		if (ret == 0)
+			t->ok++;
+		else if (errno == ETIME)
+			t->etime++;
+		else
+			t->other++;
+		/* this thread's own gids (the raw syscall is per thread) */
+		if (syscall(SYS_getresgid, &rg, &eg, &sg) ||
+		    (ret == 0 && (eg != gid || rg != gid || sg != gid)) ||
+		    (ret != 0 && eg == gid))
+			t->wrong_ids++;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(misc, expiry_races_acceptid_on_two_cpus, 120)
+{
+	struct racer t[2];
+	pthread_barrier_t bar;
+	pthread_t th[2];
+	struct cg_counters now;
+	int i, sv[2], ok = 0, etime = 0;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs 2 online CPUs, this machine has %ld",
+		     sysconf(_SC_NPROCESSORS_ONLN));
+	ASSERT_EQ(0, pthread_barrier_init(&bar, NULL, 2));
+	for (i = 0; i < 2; i++) {
+		memset(&t[i], 0, sizeof(t[i]));
+		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+		ASSERT_EQ(0, cg_set_passcredgrant(sv[1], 1));
+		t[i].cpu = i;
+		t[i].s = sv[0];
+		t[i].r = sv[1];
+		t[i].bar = &bar;
+		t[i].base_gid = 20000 + i * 1000;
+	}
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, racer_fn, &t[i]));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, pthread_join(th[i], NULL));
+		EXPECT_EQ(0, t[i].setup_err) TH_LOG("cpu %d: %s", i,
+						    strerror(t[i].setup_err));
+		EXPECT_EQ(0, t[i].other) TH_LOG("cpu %d: other errors", i);
+		EXPECT_EQ(0, t[i].wrong_ids) TH_LOG("cpu %d: ids do not match the outcome",
+						    i);
+		ok += t[i].ok;
+		etime += t[i].etime;
+		close(t[i].s);
+		close(t[i].r);
+	}
+	TH_LOG("%d accepted, %d ETIME of %d", ok, etime, 2 * RACE_ROUNDS);
+	ASSERT_EQ(0, cg_counters_read(&now));
+	EXPECT_EQ(2 * RACE_ROUNDS, now.issued - self->before.issued);
+	EXPECT_EQ(ok, now.accepted - self->before.accepted);
+	EXPECT_EQ(etime, now.expired - self->before.expired);
+	EXPECT_EQ(0, now.rejected - self->before.rejected);
+	EXPECT_EQ(self->before.outstanding, now.outstanding);
+	pthread_barrier_destroy(&bar);
 }
 
 /* ------------------------------------------------------------------ */

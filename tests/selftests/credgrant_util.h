@@ -65,7 +65,8 @@
 #define CG_SYSCTL_DIR		"/proc/sys/net/unix/"
 #define CG_TTL_DEFAULT		"credgrant_ttl_default_ms"
 #define CG_TTL_MAX		"credgrant_ttl_max_ms"
-#define CG_MAX_PER_USER		"credgrant_max_per_user"
+/* the grant quota: a ucounts limit per user namespace (rule 14, 5) */
+#define CG_USER_MAX_CREDGRANTS	"/proc/sys/user/max_credgrants"
 #define CG_COUNTERS		"/proc/net/credgrant"
 
 /* ------------------------------------------------------------------ */
@@ -299,6 +300,15 @@ static inline int cg_sysctl_write(const char *name, unsigned long val)
 	char path[128], text[32];
 
 	snprintf(path, sizeof(path), CG_SYSCTL_DIR "%s", name);
+	snprintf(text, sizeof(text), "%lu\n", val);
+	return cg_write_file(path, text);
+}
+
+/* A sysctl by its full path (e.g. CG_USER_MAX_CREDGRANTS). */
+static inline int cg_sysctl_path_write(const char *path, unsigned long val)
+{
+	char text[32];
+
 	snprintf(text, sizeof(text), "%lu\n", val);
 	return cg_write_file(path, text);
 }

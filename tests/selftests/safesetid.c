@@ -5,6 +5,12 @@
  * to become anyone else. acceptid() fails with EPERM, the ids stay, the
  * process is not killed (SafeSetID's task_fix_setuid would kill it), and
  * the grant is used up.
+ *
+ * The accepting process holds CAP_SETUID and CAP_SETGID, as a process
+ * SafeSetID restricts does: since rule 12 of 2026-11-29 acceptid applies in
+ * place only what setresuid/setresgid/setgroups would allow, so without
+ * them every one of these grants would be a gain (EPERM whatever the
+ * policy says).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,8 +26,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/resource.h>
+
 #include <linux/credpass.h>
 
+/* before the harness: only its harness-independent helpers (cg_become) */
+#include "credgrant_util.h"
 #include "kselftest_harness.h"
 
 #define SSI_DIR		"/sys/kernel/security/safesetid"
@@ -187,15 +197,25 @@ FIXTURE_TEARDOWN(ssi)
 			      now.dropped + now.outstanding);
 }
 
+/* How the accepting child is set up. */
+struct child_setup {
+	uid_t uid;
+	gid_t gid;
+	int ngroups;
+	uint32_t groups[4];
+	rlim_t nproc;		/* 0: leave RLIMIT_NPROC alone */
+};
+
 /*
- * Run a child as @uid/@gid (no supplementary groups), send it one grant,
+ * Run a child as @cs (CAP_SETUID and CAP_SETGID kept), send it one grant,
  * and collect what it saw.
  */
-static void run(struct __test_metadata *_metadata, int *sv, uid_t uid,
-		gid_t gid, uint32_t kind, uint32_t guid, uint32_t ggid,
-		const uint32_t *groups, uint32_t ngroups, struct outcome *o)
+static void run_ex(struct __test_metadata *_metadata, int *sv,
+		   const struct child_setup *cs, uint32_t kind, uint32_t guid,
+		   uint32_t ggid, const uint32_t *groups, uint32_t ngroups,
+		   struct outcome *o)
 {
-	int ready[2], res[2], status;
+	int ready[2], res[2], status, i;
 	char c;
 	pid_t pid;
 
@@ -204,13 +224,24 @@ static void run(struct __test_metadata *_metadata, int *sv, uid_t uid,
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
+		struct cg_ids ids = cg_ids_plain(cs->uid, cs->gid,
+						 CG_CAP(CAP_SETUID) |
+						 CG_CAP(CAP_SETGID));
+		struct rlimit rl;
 		struct outcome out = { 0 };
 
 		close(ready[0]);
 		close(res[0]);
-		if (setgroups(0, NULL) || setresgid(gid, gid, gid) ||
-		    setresuid(uid, uid, uid))
+		ids.ngroups = cs->ngroups;
+		for (i = 0; i < cs->ngroups; i++)
+			ids.groups[i] = cs->groups[i];
+		if (cg_become(&ids))
 			_exit(2);
+		/* lower the soft limit only: the hard one stays */
+		if (cs->nproc && (getrlimit(RLIMIT_NPROC, &rl) ||
+				  (rl.rlim_cur = cs->nproc,
+				   setrlimit(RLIMIT_NPROC, &rl))))
+			_exit(5);
 		if (write(ready[1], "r", 1) != 1)
 			_exit(3);
 		accept_one(sv[1], &out);
@@ -231,6 +262,16 @@ static void run(struct __test_metadata *_metadata, int *sv, uid_t uid,
 	ASSERT_TRUE(o->got_desc);
 	close(ready[0]);
 	close(res[0]);
+}
+
+/* As @uid/@gid with no supplementary groups. */
+static void run(struct __test_metadata *_metadata, int *sv, uid_t uid,
+		gid_t gid, uint32_t kind, uint32_t guid, uint32_t ggid,
+		const uint32_t *groups, uint32_t ngroups, struct outcome *o)
+{
+	struct child_setup cs = { .uid = uid, .gid = gid };
+
+	run_ex(_metadata, sv, &cs, kind, guid, ggid, groups, ngroups, o);
 }
 
 static void expect_counted(struct __test_metadata *_metadata,
@@ -364,6 +405,107 @@ TEST_F(ssi, unrestricted_uid_unaffected)
 	EXPECT_EQ((uid_t)0, o.euid);
 	EXPECT_EQ((uid_t)0, o.suid);
 	expect_counted(_metadata, &self->before, 1, 0);
+}
+
+/*
+ * Rule 7 of the 2026-11-29 review: a UID-only grant changes no group, so
+ * the policy's gid rules do not apply to the groups the process keeps
+ * (3000 is outside the policy).
+ */
+TEST_F(ssi, uid_grant_with_foreign_group_kept_accepted)
+{
+	struct child_setup cs = {
+		.uid = 1000, .gid = 1000, .ngroups = 1, .groups = { 3000 },
+	};
+	struct outcome o;
+
+	run_ex(_metadata, self->sv, &cs, CREDGRANT_UID, 2000, 0, NULL, 0, &o);
+	EXPECT_EQ(0, o.ret) TH_LOG("acceptid: %s", strerror(o.err));
+	EXPECT_EQ((uid_t)2000, o.ruid);
+	EXPECT_EQ((uid_t)2000, o.euid);
+	EXPECT_EQ((uid_t)2000, o.suid);
+	EXPECT_EQ((gid_t)1000, o.egid);
+	ASSERT_EQ(1, o.ngroups);
+	EXPECT_EQ((gid_t)3000, o.groups[0]);
+	expect_counted(_metadata, &self->before, 1, 0);
+}
+
+/* Hold @n processes running as @uid until the returned pipe is closed. */
+static int hold_procs(uid_t uid, int n, pid_t *pids)
+{
+	int p[2], rd[2], i;
+	char c;
+
+	if (pipe(p) || pipe(rd))
+		return -1;
+	for (i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			close(p[1]);
+			close(rd[0]);
+			if (setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
+				_exit(1);
+			if (write(rd[1], "u", 1) != 1)
+				_exit(1);
+			_exit(read(p[0], &c, 1) < 0);
+		}
+	}
+	close(p[0]);
+	close(rd[1]);
+	/* every one of them runs as uid before the test goes on */
+	for (i = 0; i < n; i++)
+		if (read(rd[0], &c, 1) != 1) {
+			close(p[1]);
+			close(rd[0]);
+			return -1;
+		}
+	close(rd[0]);
+	return p[1];
+}
+
+/*
+ * The LSM's refusal (EPERM) is checked before RLIMIT_NPROC (EAGAIN): uid
+ * 3000, which the policy forbids, already runs two processes and the
+ * accepting process's RLIMIT_NPROC is 1.
+ */
+TEST_F(ssi, lsm_refusal_before_rlimit_nproc)
+{
+	struct child_setup cs = { .uid = 1000, .gid = 1000, .nproc = 1 };
+	pid_t pids[2];
+	struct outcome o;
+	int hold, i;
+
+	hold = hold_procs(3000, 2, pids);
+	ASSERT_LE(0, hold);
+	run_ex(_metadata, self->sv, &cs, CREDGRANT_UID, 3000, 0, NULL, 0, &o);
+	close(hold);
+	for (i = 0; i < 2; i++)
+		waitpid(pids[i], NULL, 0);
+	EXPECT_EQ(-1, o.ret);
+	EXPECT_EQ(EPERM, o.err) TH_LOG("acceptid: %s, expected EPERM (policy) before EAGAIN (RLIMIT_NPROC)",
+				       strerror(o.err));
+	EXPECT_EQ((uid_t)1000, o.euid);
+	expect_counted(_metadata, &self->before, 0, 1);
+}
+
+/* ... and the limit does apply to a uid the policy allows. */
+TEST_F(ssi, allowed_uid_over_rlimit_nproc_eagain)
+{
+	struct child_setup cs = { .uid = 1000, .gid = 1000, .nproc = 1 };
+	pid_t pids[2];
+	struct outcome o;
+	int hold, i;
+
+	hold = hold_procs(2000, 2, pids);
+	ASSERT_LE(0, hold);
+	run_ex(_metadata, self->sv, &cs, CREDGRANT_UID, 2000, 0, NULL, 0, &o);
+	close(hold);
+	for (i = 0; i < 2; i++)
+		waitpid(pids[i], NULL, 0);
+	EXPECT_EQ(-1, o.ret);
+	EXPECT_EQ(EAGAIN, o.err) TH_LOG("acceptid: %s", strerror(o.err));
+	EXPECT_EQ((uid_t)1000, o.euid);
+	expect_counted(_metadata, &self->before, 0, 1);
 }
 
 TEST_HARNESS_MAIN
