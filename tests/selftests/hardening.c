@@ -46,6 +46,8 @@
 #include <unistd.h>
 #include <linux/filter.h>
 #include <linux/io_uring.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 
 /* see credgrant.c: harness-internal -Wextra noise */
 #pragma GCC diagnostic ignored "-Wclobbered"
@@ -303,6 +305,30 @@ static void hijacked(void)
 	_exit(0);
 }
 
+/*
+ * A seccomp filter that hands getpgid() to a listener and allows the
+ * rest; the listener stays open in this process (an attacker would have
+ * been passed it). Returns the listener or -1.
+ */
+static long install_listener(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getpgid, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(f) / sizeof(f[0]), .filter = f,
+	};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		       SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+}
+
 static void *thread_exec(void *arg)
 {
 	(void)arg;
@@ -319,7 +345,9 @@ static void *thread_exec(void *arg)
  * report, 'F' a forked child execs the helper (its report, then 'F'),
  * 'T' another thread execs the helper, 'S'/'s' start a CLONE_VM / CLONE_FS
  * sharer, 'P' set no_new_privs, 'Z' execve the helper that calls acceptid
- * with the received description.  Each answers one hrep.
+ * with the received description, 'L' no_new_privs and a seccomp filter
+ * with a user-notification listener (kept open), 'U' unshare a new user
+ * namespace.  Each answers one hrep.
  */
 static void victim_main(int cmd, int rep, void *arg)
 {
@@ -412,6 +440,14 @@ static void victim_main(int cmd, int rep, void *arg)
 		}
 		case 'P':
 			ret = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+			hrep_send(rep, c, ret, ret < 0 ? errno : 0);
+			break;
+		case 'L':
+			ret = install_listener();
+			hrep_send(rep, c, ret, ret < 0 ? errno : 0);
+			break;
+		case 'U':
+			ret = unshare(CLONE_NEWUSER);
 			hrep_send(rep, c, ret, ret < 0 ? errno : 0);
 			break;
 		default:
@@ -1355,6 +1391,70 @@ TEST_F(h, exec_no_new_privs_caps_limited)
 	EXPECT_EQ(CG_CAP(CAP_NET_ADMIN), h.ids.cap_prm);
 	EXPECT_EQ(CG_CAP(CAP_NET_ADMIN), h.ids.cap_eff);
 	ASSERT_EQ(0, kid_send(&v, 'q'));
+	EXPECT_EQ(0, kid_end(&v));
+	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
+}
+
+/*
+ * A seccomp listener answers the thread's syscalls and can add descriptors
+ * to it: a staged gain must not run under it (the execve fails EPERM, the
+ * staging is gone); no_new_privs alone does not block (above).
+ */
+TEST_F(h, seccomp_listener_exec_eperm)
+{
+	struct victim_opts vo = victim_default(self->r);
+	struct hrep h;
+	struct kid v;
+
+	KID_START(&v, victim_main, &vo);
+	SEND_GRANT(CREDGRANT_UID | CREDGRANT_GID, 0, 0, NULL, 0, 0);
+	VICTIM_RECV(&v, &h);
+	KID_CALL(&v, 'X', &h);
+	ASSERT_OK(&h, "acceptid(ACCEPTID_EXEC)");
+	KID_CALL(&v, 'L', &h);
+	ASSERT_LE(0, h.ret) TH_LOG("seccomp listener: %s", strerror(h.err));
+	KID_CALL(&v, 'E', &h);
+	EXPECT_EQ('E', h.step)
+		TH_LOG("execve under a seccomp listener ran the new image: uid %u",
+		       h.ids.euid);
+	EXPECT_ERR(&h, EPERM, "execve with a staged grant and a seccomp listener");
+	if (h.step == 'H') {
+		ASSERT_EQ(0, kid_send(&v, 'q'));
+	} else {
+		/* the staging is gone: the next execve keeps uid 1000 */
+		KID_CALL(&v, 'E', &h);
+		ASSERT_EQ('H', h.step) TH_LOG("execve: %s", strerror(h.err));
+		EXPECT_HIDS(&h, 1000, 1000, NULL, 0);
+		ASSERT_EQ(0, kid_send(&v, 'q'));
+	}
+	EXPECT_EQ(0, kid_end(&v));
+	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
+}
+
+/*
+ * Staged in one user namespace, exec'd in another (whose owner holds every
+ * capability over the process there): EPERM.
+ */
+TEST_F(h, exec_in_other_userns_eperm)
+{
+	struct victim_opts vo = victim_default(self->r);
+	struct hrep h;
+	struct kid v;
+
+	KID_START(&v, victim_main, &vo);
+	SEND_GRANT(CREDGRANT_UID | CREDGRANT_GID, 0, 0, NULL, 0, 0);
+	VICTIM_RECV(&v, &h);
+	KID_CALL(&v, 'X', &h);
+	ASSERT_OK(&h, "acceptid(ACCEPTID_EXEC)");
+	KID_CALL(&v, 'U', &h);
+	ASSERT_OK(&h, "unshare(CLONE_NEWUSER)");
+	KID_CALL(&v, 'E', &h);
+	EXPECT_EQ('E', h.step)
+		TH_LOG("execve in another user namespace ran the new image: euid %u",
+		       h.ids.euid);
+	EXPECT_ERR(&h, EPERM, "execve of a grant staged in another user namespace");
+	if (h.step == 'H')
+		ASSERT_EQ(0, kid_send(&v, 'q'));
 	EXPECT_EQ(0, kid_end(&v));
 	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
 }
