@@ -789,9 +789,10 @@ TEST_F(h, groups_drop_own_group_eperm)
 	struct sender_opts o = {
 		.ids = cg_ids_plain(1000, 1000, 0),
 		.s = self->s, .r = self->r, .file = path,
-		.nreq = 1, .req = { { .n = 0 } },
+		.nreq = 2, .req = { { .n = 0 }, { 1, { 1500 } } },
 	};
 	struct sender_out out;
+	struct cg_rcv rcv;
 	int fd;
 
 	o.ids.ngroups = 1;
@@ -816,8 +817,14 @@ TEST_F(h, groups_drop_own_group_eperm)
 		TH_LOG("hole: the grant was issued; recvmsg %s, acceptid %s, then open() of the 0604 root:1500 file: %s",
 		       strerror(out.recv), strerror(out.accept),
 		       out.open_after ? strerror(out.open_after) : "OPENED");
+	/* the own list exactly, {1500}, needs nothing */
+	EXPECT_EQ(0, out.send[1]) TH_LOG("own list {1500}: %s",
+					 strerror(out.send[1]));
+	RECV_GRANT(self->r, MSG, &rcv);
+	ASSERT_EQ(1, cg_desc(&rcv)->ngroups);
+	EXPECT_EQ(1500, cg_desc(&rcv)->groups[0]);
 	EXPECT_EMPTY(self->r);
-	EXPECT_COUNTERS(&self->before, 0, 0, 0, 0, 0);
+	EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, 0);
 }
 
 /* Rule 3: exactly the own list (sorted) is free; a subset or other is not. */
