@@ -18,7 +18,9 @@ static int acceptid(int sockfd, const struct credgrant *grant, size_t size,
 	if (ret)
 		return ret;
 #ifdef __NR_acceptid
-	if (syscall(__NR_acceptid, sockfd, grant, size, flags) < 0)
+	/* every argument as a long, as syscall(2) reads them */
+	if (syscall(__NR_acceptid, (long)sockfd, grant, (unsigned long)size,
+		    (unsigned long)flags) < 0)
 		return -errno;
 	return 0;
 #else
