@@ -1,11 +1,12 @@
 # credpass: the one entry point.
 #
-#   make            user space: test suites (ours and upstream's), demo, tools,
-#                   host unit tests
+#   make            user space: libcredpass, test suites (ours and upstream's),
+#                   demo, tools, host unit tests, fuzz targets, man page checks
 #   make kernel     the test kernel (build/kernel/obj/arch/x86/boot/bzImage)
 #   make vm         kernel + initramfs: what tests/vm/run boots
 #   make check      host unit tests + all suites in one VM boot + KUnit
-#   make demo       boot the VM and show SO_PEERCRED across namespaces
+#   make demo       boot the VM: SO_PEERCRED across namespaces, then grants
+#   make install    ABI header, libcredpass (.so, .a, credpass.pc), man pages
 #   make clean      remove build/
 #
 # Every target first runs scripts/deps.sh (installs missing Debian packages).
@@ -321,6 +322,9 @@ demo: all vm
 	@echo
 	@echo "=== credgrant: issue, inspect, accept (tests/examples/grant-roundtrip.c) ==="
 	@CREDPASS_VM_NOBUILD=1 VM_LOG=$(B)/demo/console.log tests/vm/run -- grant-roundtrip
+	@echo
+	@echo "=== libcredpass: the EXAMPLES program of libcredpass(3) (tests/examples/libcredpass-example.c) ==="
+	@CREDPASS_VM_NOBUILD=1 VM_LOG=$(B)/demo/console.log tests/vm/run -- libcredpass-example
 
 clean:
 	rm -rf $(B)

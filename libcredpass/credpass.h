@@ -59,6 +59,13 @@ ssize_t credpass_send(int sockfd, const struct credpass_request *req,
 		      const void *data, size_t len,
 		      const int *fds, size_t nfds, int flags);
 
+/* SCM_CREDENTIALS as struct ucred (which needs _GNU_SOURCE) lays it out. */
+struct credpass_ucred {
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+};
+
 /* What one received message carried besides its data. */
 struct credpass_msg {
 	size_t len;		/* bytes of data received */
@@ -67,7 +74,7 @@ struct credpass_msg {
 	int *fds;		/* the caller's array, nfds descriptors in it */
 	size_t nfds;
 	size_t fds_closed;	/* arrived but did not fit in fds: closed */
-	struct ucred creds;	/* with CREDPASS_HAS_CREDS */
+	struct credpass_ucred creds;	/* with CREDPASS_HAS_CREDS */
 	int pidfd;		/* with CREDPASS_HAS_PIDFD, else -1 */
 	uint64_t grant_buf[(CREDPASS_GRANT_MAX + 7) / 8];	/* see credpass_msg_grant() */
 };
@@ -90,7 +97,7 @@ int credpass_parse(const struct msghdr *mh, int *fds, size_t fds_max,
 /* Control buffer that always holds what credpass_parse() understands. */
 #define CREDPASS_CONTROL_SIZE	(CMSG_SPACE(CREDPASS_GRANT_MAX) + \
 				 CMSG_SPACE(sizeof(int) * CREDPASS_FDS_MAX) + \
-				 CMSG_SPACE(sizeof(struct ucred)) + \
+				 CMSG_SPACE(sizeof(struct credpass_ucred)) + \
 				 CMSG_SPACE(sizeof(int)) + 1024)
 
 /* The grant description in msg, or NULL when the message had none. */

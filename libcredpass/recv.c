@@ -7,12 +7,18 @@
  * (fds_closed, MSG_CTRUNC).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "internal.h"
+
+_Static_assert(sizeof(struct credpass_ucred) == sizeof(struct ucred) &&
+	       offsetof(struct credpass_ucred, uid) == offsetof(struct ucred, uid) &&
+	       offsetof(struct credpass_ucred, gid) == offsetof(struct ucred, gid),
+	       "struct credpass_ucred is struct ucred");
 
 #ifndef SCM_PIDFD
 #define SCM_PIDFD	0x04
