@@ -38,7 +38,7 @@ done
 
 # --- fuzz targets: a bounded libFuzzer run each, from the committed seeds ---------
 # New inputs go to a scratch copy of the corpus, never into the repo.
-FUZZ_RUNS=${FUZZ_RUNS:-300000}
+FUZZ_RUNS=${FUZZ_RUNS:-1000000}
 : >"$OUT/fuzz.tap"
 for bin in ${FUZZ_BINS:-}; do
 	name=fuzz/${bin##*/}

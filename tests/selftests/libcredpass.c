@@ -586,7 +586,10 @@ TEST_F(lib, process_that_never_opted_in)
 	close(sv[1]);
 }
 
-/* Names: decimal ids always; NSS names where the C library can load NSS. */
+/*
+ * Names: decimal ids always; names from the guest's /etc/passwd through
+ * the files service built into the static C library.
+ */
 TEST(names_and_strerror)
 {
 	struct credpass_request req;
@@ -603,7 +606,7 @@ TEST(names_and_strerror)
 	EXPECT_NE(NULL, strstr(credpass_strerror(-ENOSYS), "no credgrant"));
 	ret = credpass_uid_from_name("root", &uid);
 	if (ret == -ENOENT)
-		SKIP(return, "statically linked: NSS cannot be loaded here, names are tested on the host (tests/unit/test_libcredpass.c)");
+		SKIP(return, "no NSS files service in this static C library: names are tested on the host (tests/unit/test_libcredpass.c)");
 	EXPECT_EQ(0, ret);
 	EXPECT_EQ(0, uid);
 	EXPECT_EQ(0, credpass_request_for_user("root", &req, groups, 8));
