@@ -14,7 +14,7 @@ static const struct {
 	const char *text;
 } texts[] = {
 	{ ENOSYS, "the running kernel has no credgrant (SO_PASSCREDGRANT, SCM_CREDGRANT, acceptid)" },
-	{ ENOENT, "no such grant pending on this socket (unknown id, already used, or dropped), or no such user or group" },
+	{ ENOENT, "not found: no such grant pending on this socket (unknown id, already used, or dropped), or no such user or group" },
 	{ ETIME, "the grant has expired (it is used up)" },
 	{ ESTALE, "the description differs from the grant the kernel delivered (the grant is used up)" },
 	{ EPERM, "not permitted: the receiver did not opt in (SO_PASSCREDGRANT), the sender may not issue these ids, the grant belongs to another process, it would give ids the caller could not take in place, or a security module refused it" },
