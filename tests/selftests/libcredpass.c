@@ -525,6 +525,69 @@ TEST_F(lib, describe_real_grant)
 }
 
 /*
+ * A program with its own recvmsg (an event loop) parses with
+ * credpass_parse(); a request built from a user name (NSS, the guest's
+ * /etc/passwd and /etc/group) is what the kernel issues and applies.
+ */
+TEST_F(lib, user_request_own_recvmsg_parse)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CREDPASS_CONTROL_SIZE];
+	} ctl;
+	char data[64];
+	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	struct credpass_request req;
+	struct credpass_msg msg;
+	const struct credgrant *g;
+	gid_t groups[16], now[16];
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	int ret, n;
+	size_t i;
+
+	ret = credpass_request_for_user("nobody", &req, groups, 16);
+	ASSERT_EQ(0, ret) TH_LOG("credpass_request_for_user(nobody): %s",
+				 credpass_strerror(ret));
+	EXPECT_EQ(CREDGRANT_FULL, req.kind);
+	EXPECT_EQ(65534, req.uid);
+	EXPECT_EQ(65534, req.gid);
+	ASSERT_LE(1, req.ngroups);
+	EXPECT_EQ(65534, groups[0]);	/* getgrouplist: primary group first */
+	ASSERT_EQ(MSGLEN, credpass_send(self->s, &req, MSG, MSGLEN, NULL, 0,
+					MSG_NOSIGNAL));
+	ASSERT_EQ(MSGLEN, recvmsg(self->r, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC));
+	ASSERT_EQ(0, credpass_parse(&mh, NULL, 0, &msg));
+	EXPECT_EQ(0, msg.len);	/* recvmsg's result is the caller's */
+	g = credpass_msg_grant(&msg);
+	ASSERT_NE(NULL, g);
+	EXPECT_EQ(65534, g->uid);
+	EXPECT_EQ(65534, g->gid);
+	ASSERT_EQ(req.ngroups, g->ngroups);
+	for (i = 0; i < req.ngroups; i++)
+		EXPECT_EQ(groups[i], g->groups[i]) TH_LOG("groups[%zu]", i);
+	ret = credpass_accept(self->r, g, 0);
+	ASSERT_EQ(0, ret) TH_LOG("credpass_accept: %s", credpass_strerror(ret));
+	ASSERT_EQ(0, getresuid(&ru, &eu, &su));
+	ASSERT_EQ(0, getresgid(&rg, &eg, &sg));
+	EXPECT_EQ(65534, ru);
+	EXPECT_EQ(65534, eu);
+	EXPECT_EQ(65534, su);
+	EXPECT_EQ(65534, rg);
+	EXPECT_EQ(65534, eg);
+	EXPECT_EQ(65534, sg);
+	n = getgroups(16, now);
+	ASSERT_EQ((int)req.ngroups, n);
+	for (i = 0; i < req.ngroups; i++)
+		EXPECT_EQ(g->groups[i], now[i]);
+	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
+}
+
+/*
  * The library on a socket of a process that never opted in: a grant to
  * it is refused (EPERM, nothing queued); data and descriptors still
  * arrive through credpass_recv, with no grant.
