@@ -1,11 +1,12 @@
 # credpass: the one entry point.
 #
-#   make            user space: test suites (ours and upstream's), demo, tools,
-#                   host unit tests
+#   make            user space: libcredpass, test suites (ours and upstream's),
+#                   demo, tools, host unit tests, fuzz targets, man page checks
 #   make kernel     the test kernel (build/kernel/obj/arch/x86/boot/bzImage)
 #   make vm         kernel + initramfs: what tests/vm/run boots
 #   make check      host unit tests + all suites in one VM boot + KUnit
-#   make demo       boot the VM and show SO_PEERCRED across namespaces
+#   make demo       boot the VM: SO_PEERCRED across namespaces, then grants
+#   make install    ABI header, libcredpass (.so, .a, credpass.pc), man pages
 #   make clean      remove build/
 #
 # Every target first runs scripts/deps.sh (installs missing Debian packages).
@@ -93,6 +94,48 @@ $(B)/tools/gen_init_cpio: $(KDIR)/prepared.stamp
 	@mkdir -p $(@D)
 	$(CC) -O2 -o $@ $(KSRC)/usr/gen_init_cpio.c
 
+# --- libcredpass: shared and static library, credpass.pc --------------------------
+# libcredpass/*.c, public header libcredpass/credpass.h, exports only the
+# CREDPASS_1.0 version script's names.  One set of PIC objects makes both
+# build/lib/libcredpass.so.* and build/lib/libcredpass.a (what the static
+# in-VM suites link).
+LIB_VERSION := 1.0.0
+LIB_SONAME := libcredpass.so.1
+LIB_SRCS := $(sort $(wildcard libcredpass/*.c))
+LIB_HDRS := $(wildcard libcredpass/*.h)
+LIB_MAP := libcredpass/libcredpass.map
+LIBINC := -I libcredpass
+LIB_DIR := $(B)/lib
+LIB_OBJS := $(patsubst libcredpass/%.c,$(LIB_DIR)/obj/%.o,$(LIB_SRCS))
+LIB_A := $(LIB_DIR)/libcredpass.a
+LIB_SO := $(LIB_DIR)/libcredpass.so.$(LIB_VERSION)
+
+$(LIB_DIR)/obj/%.o: libcredpass/%.c $(LIB_HDRS) $(UAPI_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC $(UAPI) $(LIBINC) -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJS) $(LIB_MAP)
+	$(CC) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--version-script=$(LIB_MAP) \
+		-Wl,--no-undefined -o $@ $(LIB_OBJS)
+	@ln -sf $(@F) $(LIB_DIR)/$(LIB_SONAME)
+	@ln -sf $(LIB_SONAME) $(LIB_DIR)/libcredpass.so
+
+# The dynamic symbol table holds exactly the version script's names.
+$(LIB_DIR)/exports.ok: $(LIB_SO) $(LIB_MAP)
+	@nm -D --defined-only $(LIB_SO) | awk '{ print $$3 }' | sed 's/@.*//' | \
+		grep -v '^CREDPASS_' | LC_ALL=C sort >$@.have
+	@sed -n 's/^[[:space:]]*\(credpass_[a-z_]*\);/\1/p' $(LIB_MAP) | LC_ALL=C sort >$@.want
+	@diff -u $@.want $@.have || { echo "$(LIB_SO): exports differ from $(LIB_MAP)"; exit 1; }
+	@rm -f $@.have $@.want
+	@touch $@
+
+.PHONY: lib
+lib: $(LIB_A) $(LIB_SO) $(LIB_DIR)/exports.ok
+
 # --- in-VM test suites: every tests/selftests/*.c is one suite -------------
 SELFTEST_SRCS := $(sort $(wildcard tests/selftests/*.c))
 SELFTEST_HDRS := $(wildcard tests/selftests/*.h)
@@ -100,9 +143,10 @@ SUITES := $(patsubst tests/selftests/%.c,%,$(SELFTEST_SRCS))
 SUITE_BINS := $(addprefix $(B)/tests/,$(SUITES))
 UAPI_HDRS := $(shell find include/uapi -name '*.h' 2>/dev/null)
 
-$(B)/tests/%: tests/selftests/%.c $(SELFTEST_HDRS) $(UAPI_HDRS) $(KDIR)/prepared.stamp
+$(B)/tests/%: tests/selftests/%.c $(SELFTEST_HDRS) $(UAPI_HDRS) $(LIB_HDRS) $(LIB_A) \
+		$(KDIR)/prepared.stamp
 	@mkdir -p $(@D)
-	$(CC) -static $(CFLAGS) $(UAPI) $(KSFT) -o $@ $< -lcap -lpthread
+	$(CC) -static $(CFLAGS) $(UAPI) $(LIBINC) $(KSFT) -o $@ $< $(LIB_A) -lcap -lpthread
 
 # --- upstream kselftests: tests/upstream/suites ---------------------------------
 # Built from the unpacked tree by each directory's own Makefile (its CFLAGS
@@ -161,16 +205,46 @@ $(B)/demo/%: tests/demo/%.c $(UAPI_HDRS)
 	$(CC) -static $(CFLAGS) $(UAPI) -o $@ $< -lcap -lpthread
 
 MAN_PAGES := $(sort $(wildcard man/*.[0-9]))
-# Compiled as a user would: libc and the header `make install` puts in
-# place (staged under build/stage), nothing else of ours.
+# Compiled as a user would: libc and what `make install` puts in place
+# (staged under build/stage), found through pkg-config, nothing else of ours.
 STAGE := $(B)/stage
-STAGED_HDR := $(STAGE)/usr/include/linux/credpass.h
-$(STAGED_HDR): include/uapi/linux/credpass.h $(MAN_PAGES)
+STAGE_STAMP := $(STAGE)/.installed
+$(STAGE_STAMP): include/uapi/linux/credpass.h $(MAN_PAGES) $(LIB_HDRS) $(LIB_A) $(LIB_SO) \
+		libcredpass/credpass.pc.in
+	@rm -rf $(STAGE)
 	@$(MAKE) install DESTDIR=$(abspath $(STAGE)) PREFIX=/usr >/dev/null
+	@touch $@
+PKG_CONFIG_STAGE = PKG_CONFIG_SYSROOT_DIR=$(abspath $(STAGE)) \
+	PKG_CONFIG_LIBDIR=$(abspath $(STAGE))/usr/lib/pkgconfig pkg-config
 
-$(B)/examples/%: tests/examples/%.c $(STAGED_HDR)
+$(B)/examples/%: tests/examples/%.c $(STAGE_STAMP)
 	@mkdir -p $(@D)
-	$(CC) -static -O2 -g $(WARN) -I $(STAGE)/usr/include -o $@ $<
+	$(CC) -static -O2 -g $(WARN) -o $@ $< $$($(PKG_CONFIG_STAGE) --cflags --libs --static credpass)
+
+# The EXAMPLES program of libcredpass(3) is tests/examples/libcredpass-example.c,
+# character for character; every man page renders without a warning.
+$(B)/man/example.ok: man/libcredpass.3 tests/examples/libcredpass-example.c scripts/man-example.sh
+	@mkdir -p $(@D)
+	@scripts/man-example.sh man/libcredpass.3 | diff -u - tests/examples/libcredpass-example.c || \
+		{ echo "man/libcredpass.3: EXAMPLES differs from tests/examples/libcredpass-example.c"; exit 1; }
+	@touch $@
+$(B)/man/%.ok: man/%
+	@mkdir -p $(@D)
+	@out=$$(LC_ALL=C.UTF-8 groff -man -ww -z $< 2>&1); \
+		if [ -n "$$out" ]; then echo "$$out"; echo "$<: groff warnings"; exit 1; fi
+	@touch $@
+MAN_OK := $(patsubst man/%,$(B)/man/%.ok,$(MAN_PAGES)) \
+	$(if $(wildcard man/libcredpass.3),$(B)/man/example.ok)
+
+# --- fuzz targets: tests/fuzz/NAME.c, libFuzzer (clang), ASan/UBSan ------------
+# Seed corpus in tests/fuzz/NAME.corpus/; make check runs each one bounded.
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/*.c))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
+$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS) $(UAPI_HDRS)
+	@mkdir -p $(@D)
+	clang -O1 -g $(WARN) -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -fno-omit-frame-pointer $(UAPI) $(LIBINC) \
+		-o $@ $< $(LIB_SRCS)
 
 # --- initramfs ------------------------------------------------------------------
 $(B)/vm/initramfs.list: FORCE
@@ -190,27 +264,40 @@ vm: $(KDIR)/kernel.stamp $(B)/vm/initramfs.cpio
 # --- host unit tests: tests/unit/*.c, cmocka, plain and ASan/UBSan ----------------
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
-UNIT_LIB_SRCS := tools/tap.c
-UNIT_LIB_HDRS := tools/tap.h
+UNIT_LIB_SRCS := tools/tap.c $(LIB_SRCS)
+UNIT_LIB_HDRS := tools/tap.h $(LIB_HDRS)
+# A test names the functions it mocks in a comment line " * unit-wrap: a b c";
+# each becomes -Wl,--wrap=NAME (calls from the library go to __wrap_NAME).
+UNIT_WRAP = $$(sed -n 's/^ \* unit-wrap://p' $< | tr ' ' '\n' | sed '/^$$/d; s/^/-Wl,--wrap=/')
 UNIT_BINS := $(addprefix $(B)/unit/,$(UNIT_NAMES)) \
 	$(addsuffix -asan,$(addprefix $(B)/unit/,$(UNIT_NAMES)))
 
 $(B)/unit/%: tests/unit/%.c $(UNIT_LIB_SRCS) $(UNIT_LIB_HDRS) $(UAPI_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(UAPI) -o $@ $< $(UNIT_LIB_SRCS) -lcmocka
+	$(CC) $(CFLAGS) $(UAPI) $(LIBINC) -o $@ $< $(UNIT_LIB_SRCS) $(UNIT_WRAP) -lcmocka
 $(B)/unit/%-asan: tests/unit/%.c $(UNIT_LIB_SRCS) $(UNIT_LIB_HDRS) $(UAPI_HDRS)
 	@mkdir -p $(@D)
 	$(CC) -O1 -g $(WARN) -D_GNU_SOURCE -fsanitize=address,undefined \
-		-fno-sanitize-recover=all -fno-omit-frame-pointer $(UAPI) \
-		-o $@ $< $(UNIT_LIB_SRCS) -lcmocka
+		-fno-sanitize-recover=all -fno-omit-frame-pointer $(UAPI) $(LIBINC) \
+		-o $@ $< $(UNIT_LIB_SRCS) $(UNIT_WRAP) -lcmocka
 
-# --- make install: the ABI header and the man pages -----------------------------
+# --- make install: ABI header, libcredpass, credpass.pc, man pages -------------
 PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
 
 .PHONY: install
-install:
+install: $(LIB_A) $(LIB_SO) $(LIB_DIR)/exports.ok
 	install -D -m 0644 include/uapi/linux/credpass.h \
 		$(DESTDIR)$(PREFIX)/include/linux/credpass.h
+	install -D -m 0644 libcredpass/credpass.h $(DESTDIR)$(PREFIX)/include/credpass.h
+	install -D -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libcredpass.a
+	install -D -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/$(notdir $(LIB_SO))
+	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libcredpass.so
+	@mkdir -p $(DESTDIR)$(LIBDIR)/pkgconfig
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@VERSION@|$(LIB_VERSION)|' libcredpass/credpass.pc.in \
+		>$(DESTDIR)$(LIBDIR)/pkgconfig/credpass.pc
 	@set -e; for m in $(MAN_PAGES); do \
 		s=$${m##*.}; \
 		echo install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/$${m##*/}; \
@@ -224,16 +311,20 @@ series: $(KDIR)/prepared.stamp
 
 # --- top-level targets ---------------------------------------------------------------
 .PHONY: all check demo clean
-all: $(SUITE_BINS) $(GUEST_TOOLS) $(UPSTREAM_BINS) $(UNIT_BINS) $(B)/tools/tapsum
+all: lib $(SUITE_BINS) $(GUEST_TOOLS) $(UPSTREAM_BINS) $(UNIT_BINS) $(FUZZ_BINS) $(MAN_OK) \
+	$(B)/tools/tapsum
 
 check: all vm
-	@SUITES="$(SUITES)" UNIT_BINS="$(UNIT_BINS)" scripts/check.sh
+	@SUITES="$(SUITES)" UNIT_BINS="$(UNIT_BINS)" FUZZ_BINS="$(FUZZ_BINS)" scripts/check.sh
 
 demo: all vm
 	@CREDPASS_VM_NOBUILD=1 VM_LOG=$(B)/demo/console.log tests/vm/run -- peercred-demo
 	@echo
 	@echo "=== credgrant: issue, inspect, accept (tests/examples/grant-roundtrip.c) ==="
 	@CREDPASS_VM_NOBUILD=1 VM_LOG=$(B)/demo/console.log tests/vm/run -- grant-roundtrip
+	@echo
+	@echo "=== libcredpass: the EXAMPLES program of libcredpass(3) (tests/examples/libcredpass-example.c) ==="
+	@CREDPASS_VM_NOBUILD=1 VM_LOG=$(B)/demo/console.log tests/vm/run -- libcredpass-example
 
 clean:
 	rm -rf $(B)

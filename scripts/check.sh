@@ -1,8 +1,9 @@
 #!/bin/bash
-# `make check` after the build: host unit tests, then every in-VM suite in
-# one VM boot (KUnit runs during that boot), then one summary.  Called by
-# the Makefile with SUITES (in-VM suite names) and UNIT_BINS (host unit test
-# binaries) in the environment; the upstream kselftests come from
+# `make check` after the build: host unit tests, bounded fuzz runs, then
+# every in-VM suite in one VM boot (KUnit runs during that boot), then one
+# summary.  Called by the Makefile with SUITES (in-VM suite names),
+# UNIT_BINS (host unit test binaries) and FUZZ_BINS (libFuzzer targets) in
+# the environment; the upstream kselftests come from
 # tests/upstream/suites.  Prints the subtotals of ours ("credpass") and of
 # the upstream kselftests ("upstream"), then ends with exactly one line
 # "N passed, N failed[, N skipped]" and exits non-zero on any failure.
@@ -33,6 +34,34 @@ for bin in ${UNIT_BINS:-}; do
 			"$bin" 2>&1 || rc=$?
 		echo "# credpass-suite-exit: $name $rc"
 	} | tee -a "$OUT/unit.tap"
+done
+
+# --- fuzz targets: a bounded libFuzzer run each, from the committed seeds ---------
+# New inputs go to a scratch copy of the corpus, never into the repo.
+FUZZ_RUNS=${FUZZ_RUNS:-1000000}
+: >"$OUT/fuzz.tap"
+for bin in ${FUZZ_BINS:-}; do
+	name=fuzz/${bin##*/}
+	seeds=tests/fuzz/${bin##*/}.corpus
+	expect+=(--expect "$name")
+	echo "== $name ($FUZZ_RUNS runs, seed corpus $seeds)"
+	rm -rf "$OUT/$name.corpus"
+	mkdir -p "$OUT/$name.corpus"
+	rc=0
+	"$bin" -runs="$FUZZ_RUNS" -seed=1 -max_total_time=120 -print_final_stats=1 \
+		"$OUT/$name.corpus" "$seeds" >"$OUT/$name.log" 2>&1 || rc=$?
+	done_line=$(grep -E '^Done [0-9]+ runs' "$OUT/$name.log" | tail -n 1 || true)
+	{
+		echo "# credpass-suite: $name"
+		echo "1..1"
+		if [ "$rc" = 0 ] && [ -n "$done_line" ]; then
+			echo "ok 1 ${bin##*/}: $done_line"
+		else
+			tail -n 30 "$OUT/$name.log" | sed 's/^/# /'
+			echo "not ok 1 ${bin##*/}: libFuzzer exit $rc (log $OUT/$name.log)"
+		fi
+		echo "# credpass-suite-exit: $name 0"
+	} | tee -a "$OUT/fuzz.tap"
 done
 
 # --- upstream kselftests: the ones run, the ones left out -----------------------
@@ -76,6 +105,6 @@ done < <(tr -d '\r' <"$OUT/console.log" 2>/dev/null |
 	head -n 5 || true)
 
 echo "== summary"
-exec "$TAPSUM" --suites "$OUT/unit.tap" --suites "$OUT/vm.tap" \
+exec "$TAPSUM" --suites "$OUT/unit.tap" --suites "$OUT/fuzz.tap" --suites "$OUT/vm.tap" \
 	--suites "$OUT/upstream-skipped.tap" --kunit "$OUT/console.log" \
 	--group upstream=upstream/ --others credpass "${expect[@]}" "${fails[@]}"

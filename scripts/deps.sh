@@ -13,6 +13,7 @@ PACKAGES="
 	cpio xz-utils rsync pkg-config python3
 	busybox-static qemu-system-x86 ccache
 	libcap-dev libcap-ng-dev liburcu-dev libcmocka-dev
+	clang libclang-rt-14-dev
 	groff-base man-db
 	coreutils diffutils findutils sed grep git
 "

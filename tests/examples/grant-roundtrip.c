@@ -1,25 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * grant-roundtrip: issue, receive and accept one credential grant.
+ * grant-roundtrip: issue, receive and accept one credential grant with
+ * libcredpass.
  *
- * Built against the installed ABI header only:
+ * Built as a user would, against what `make install` installs, found
+ * through pkg-config:
  *
- *	gcc -static -O2 -Wall -I include/uapi \
- *		tests/examples/grant-roundtrip.c -o build/grant-roundtrip
- *	tests/vm/run --add build/grant-roundtrip:/grant-roundtrip -- /grant-roundtrip
+ *	make install DESTDIR=/tmp/x PREFIX=/usr
+ *	export PKG_CONFIG_SYSROOT_DIR=/tmp/x PKG_CONFIG_LIBDIR=/tmp/x/usr/lib/pkgconfig
+ *	gcc -static -O2 -Wall tests/examples/grant-roundtrip.c -o grant-roundtrip \
+ *		$(pkg-config --cflags --libs --static credpass)
+ *	tests/vm/run --add grant-roundtrip -- grant-roundtrip
  *
  * Run as root.  A child process stays root and issues a grant "become uid
  * 1234" over a socketpair; the parent first drops to uid/gid 1000 with no
  * capabilities (so it could never setuid(1234) itself), then receives the
- * grant's description, prints it and accepts it with
- * acceptid(ACCEPTID_EXEC): a grant that gives a process ids it could not
- * take itself is applied at its next execve, where the kernel guards the
- * new identity (new memory, not dumpable, AT_SECURE, no tracer without
- * CAP_SYS_PTRACE).  Until then nothing changes.  The parent then
- * re-executes itself; the new image prints its ids.  Exit status 0 when
- * the new image runs as uid 1234.
+ * grant's description, prints it and accepts it.  Becoming an id the
+ * process could not take itself is a gain: it is staged with ACCEPTID_EXEC
+ * and applied when the parent executes itself again, where the kernel
+ * guards the new identity (new memory, not dumpable, AT_SECURE, no tracer
+ * without CAP_SYS_PTRACE); the new image prints its ids.  Exit status 0
+ * when the new image runs as uid 1234.
  */
 #define _GNU_SOURCE
+#include <credpass.h>
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -34,49 +38,30 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/capability.h>
-#include <linux/credpass.h>
-
-#ifndef __NR_acceptid
-#error "no __NR_acceptid for this architecture"
-#endif
 
 #define GRANT_UID	1234
 #define DROP_UID	1000
+#define AFTER_EXEC	"--after-exec"
 
-static int fail(const char *what)
+static int fail(const char *what, int err)
 {
-	fprintf(stderr, "grant-roundtrip: %s: %s\n", what, strerror(errno));
+	fprintf(stderr, "grant-roundtrip: %s: %s\n", what,
+		credpass_strerror(err));
 	return 1;
 }
 
 /* Child: still root; ask the kernel to issue "become uid 1234". */
 static int issue(int fd)
 {
-	struct credgrant_req req = {
-		.size = sizeof(req),
+	struct credpass_request req = {
 		.kind = CREDGRANT_UID,
 		.uid = GRANT_UID,
 		.ttl_ms = 10000,
 	};
-	union {
-		char buf[CMSG_SPACE(sizeof(struct credgrant_req))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { .iov_base = "hello", .iov_len = 5 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-	};
-	struct cmsghdr *cmsg;
+	ssize_t n = credpass_send(fd, &req, "hello", 5, NULL, 0, MSG_NOSIGNAL);
 
-	memset(&ctl, 0, sizeof(ctl));
-	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_CREDGRANT;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(req));
-	memcpy(CMSG_DATA(cmsg), &req, sizeof(req));
-	if (sendmsg(fd, &msg, 0) != 5)
-		return fail("sendmsg(SCM_CREDGRANT)");
+	if (n != 5)
+		return fail("credpass_send", n < 0 ? (int)n : -EIO);
 	printf("child  %d: issued a grant for uid %d\n", getpid(), GRANT_UID);
 	return 0;
 }
@@ -91,9 +76,9 @@ static int drop_privileges(void)
 
 	if (setgroups(0, NULL) || setresgid(DROP_UID, DROP_UID, DROP_UID) ||
 	    setresuid(DROP_UID, DROP_UID, DROP_UID))
-		return fail("dropping to uid 1000");
+		return fail("dropping to uid 1000", -errno);
 	if (syscall(SYS_capget, &hdr, caps))
-		return fail("capget");
+		return fail("capget", -errno);
 	if (caps[0].effective & (1U << CAP_SETUID)) {
 		fprintf(stderr, "grant-roundtrip: CAP_SETUID still effective\n");
 		return 1;
@@ -110,6 +95,7 @@ static int drop_privileges(void)
 
 static void print_description(const struct credgrant *g)
 {
+	char line[512];
 	uint32_t i;
 
 	printf("parent %d: received grant\n", getpid());
@@ -129,129 +115,112 @@ static void print_description(const struct credgrant *g)
 	for (i = 0; i < g->ngroups; i++)
 		printf(" %u", g->groups[i]);
 	printf("\n");
+	credpass_describe(g, 0, line, sizeof(line));
+	printf("  log line    %s\n", line);
+}
+
+/* The ids now; 0 when they are uid 1234 throughout. */
+static int report_ids(const char *when)
+{
+	uid_t r, e, s;
+	gid_t gr, ge, gs;
+
+	if (getresuid(&r, &e, &s) || getresgid(&gr, &ge, &gs))
+		return fail("getresuid", -errno);
+	printf("parent %d: %s: uid %u/%u/%u gid %u/%u/%u AT_SECURE %lu dumpable %d\n",
+	       getpid(), when, r, e, s, gr, ge, gs, getauxval(AT_SECURE),
+	       prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+	if (r != GRANT_UID || e != GRANT_UID || s != GRANT_UID ||
+	    getauxval(AT_SECURE) != 1) {
+		fprintf(stderr, "grant-roundtrip: ids did not change\n");
+		return 1;
+	}
+	return 0;
 }
 
 /* Parent: receive the description, inspect it, accept it. */
-static int receive_and_accept(int fd, pid_t child)
+static int receive_and_accept(int fd, pid_t child, const char *self)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(struct credgrant) +
-				    4 * CREDGRANT_NGROUPS_MAX)];
-		struct cmsghdr align;
-	} ctl;
-	union {
-		struct credgrant g;
-		char buf[sizeof(struct credgrant) + 4 * CREDGRANT_NGROUPS_MAX];
-	} desc;
+	const struct credgrant *g;
+	struct credpass_msg msg;
 	char data[16] = "";
-	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) - 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-	};
-	struct cmsghdr *cmsg;
-	uid_t r, e, s;
-	gid_t gr, ge, gs;
-	int found = 0;
+	int status, ret;
+	ssize_t n;
 
-	if (recvmsg(fd, &msg, 0) < 0)
-		return fail("recvmsg");
+	n = credpass_recv(fd, data, sizeof(data) - 1, NULL, 0, &msg, 0);
+	if (n < 0)
+		return fail("credpass_recv", n);
 	if (msg.msg_flags & MSG_CTRUNC) {
 		fprintf(stderr, "grant-roundtrip: control data truncated\n");
 		return 1;
 	}
-	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-		size_t len = cmsg->cmsg_len - CMSG_LEN(0);
-
-		if (cmsg->cmsg_level != SOL_SOCKET ||
-		    cmsg->cmsg_type != SCM_CREDGRANT ||
-		    len < sizeof(struct credgrant) || len > sizeof(desc))
-			continue;
-		memcpy(&desc, CMSG_DATA(cmsg), len);
-		if (desc.g.size == len)
-			found = 1;
-	}
-	if (!found) {
+	g = credpass_msg_grant(&msg);
+	if (!g) {
 		fprintf(stderr, "grant-roundtrip: no SCM_CREDGRANT with the data \"%s\"\n",
 			data);
 		return 1;
 	}
 	printf("parent %d: data \"%s\"\n", getpid(), data);
-	print_description(&desc.g);
+	print_description(g);
+	if (waitpid(child, &status, 0) != child)
+		return fail("waitpid", -errno);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "grant-roundtrip: the issuing child failed\n");
+		return 1;
+	}
 
 	/* inspect before accepting: only what we asked for, from whom we expect */
-	if (desc.g.kind != CREDGRANT_UID || desc.g.uid != GRANT_UID ||
-	    desc.g.granter_pid != (uint32_t)child || desc.g.granter_uid != 0) {
+	if (g->kind != CREDGRANT_UID || g->uid != GRANT_UID ||
+	    g->granter_pid != (uint32_t)child || g->granter_uid != 0) {
 		fprintf(stderr, "grant-roundtrip: unexpected grant, rejecting it\n");
-		syscall(__NR_acceptid, fd, &desc, desc.g.size, ACCEPTID_REJECT);
+		credpass_reject(fd, g);
 		return 1;
 	}
-	/* a gain: taken now, applied at this thread's next execve */
-	if (syscall(__NR_acceptid, fd, &desc, desc.g.size, ACCEPTID_EXEC))
-		return fail("acceptid(ACCEPTID_EXEC)");
-
-	if (getresuid(&r, &e, &s) || getresgid(&gr, &ge, &gs))
-		return fail("getresuid");
-	printf("parent %d: accepted for exec: uid %u/%u/%u gid %u/%u/%u until execve\n",
-	       getpid(), r, e, s, gr, ge, gs);
-	if (r != DROP_UID || e != DROP_UID || s != DROP_UID) {
-		fprintf(stderr, "grant-roundtrip: ids changed before execve\n");
-		return 1;
-	}
+	/* uid 1234 is a gain for uid 1000: take it now, apply it at execve */
+	ret = credpass_accept(fd, g, ACCEPTID_EXEC);
+	if (ret)
+		return fail("credpass_accept(ACCEPTID_EXEC)", ret);
+	printf("parent %d: accepted with ACCEPTID_EXEC; uid still %u until execve\n",
+	       getpid(), (unsigned)getuid());
 	/* single use: a second acceptid finds nothing */
-	if (syscall(__NR_acceptid, fd, &desc, desc.g.size, 0) != -1 ||
-	    errno != ENOENT) {
+	ret = credpass_accept(fd, g, 0);
+	if (ret != -ENOENT) {
 		fprintf(stderr, "grant-roundtrip: replayed acceptid did not fail with ENOENT\n");
 		return 1;
 	}
-	printf("parent %d: replay: ENOENT\n", getpid());
-	return 0;
+	printf("parent %d: replay: %s\n", getpid(), credpass_strerror(ret));
+	execl(self, "grant-roundtrip", AFTER_EXEC, (char *)NULL);
+	return fail("execve", -errno);
 }
 
-/* The re-executed image: the grant's identity, as the kernel applied it. */
-static int after_exec(void)
+int main(int argc, char *argv[])
 {
-	uid_t r, e, s;
-	gid_t gr, ge, gs;
-
-	if (getresuid(&r, &e, &s) || getresgid(&gr, &ge, &gs))
-		return fail("getresuid");
-	printf("after execve %d: uid %u/%u/%u gid %u/%u/%u AT_SECURE %lu dumpable %d\n",
-	       getpid(), r, e, s, gr, ge, gs, getauxval(AT_SECURE),
-	       prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
-	if (r != GRANT_UID || e != GRANT_UID || s != GRANT_UID ||
-	    getauxval(AT_SECURE) != 1) {
-		fprintf(stderr, "grant-roundtrip: the new image does not run as uid %d\n",
-			GRANT_UID);
-		printf("grant-roundtrip: FAILED\n");
-		return 1;
-	}
-	printf("grant-roundtrip: ok\n");
-	return 0;
-}
-
-int main(int argc, char **argv)
-{
-	int sv[2], on = 1, status, ret;
+	int sv[2], ret;
 	pid_t child;
 
-	if (argc == 2 && !strcmp(argv[1], "--after-exec"))
-		return after_exec();
-
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (argc == 2 && !strcmp(argv[1], AFTER_EXEC)) {
+		ret = report_ids("after execve");
+		printf("grant-roundtrip: %s\n", ret ? "FAILED" : "ok");
+		return ret;
+	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "grant-roundtrip: run as root\n");
 		return 1;
 	}
-	setvbuf(stdout, NULL, _IONBF, 0);
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv))
-		return fail("socketpair");
+	ret = credpass_probe();
+	if (ret <= 0)
+		return fail("credpass_probe", ret ? ret : -ENOSYS);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return fail("socketpair", -errno);
 	/* the receiver opts in before anything can be sent to it */
-	if (setsockopt(sv[0], SOL_SOCKET, SO_PASSCREDGRANT, &on, sizeof(on)))
-		return fail("setsockopt(SO_PASSCREDGRANT)");
+	ret = credpass_set_passcredgrant(sv[0], 1);
+	if (ret)
+		return fail("credpass_set_passcredgrant", ret);
 
 	child = fork();
 	if (child < 0)
-		return fail("fork");
+		return fail("fork", -errno);
 	if (child == 0) {
 		close(sv[0]);
 		_exit(issue(sv[1]));
@@ -260,18 +229,8 @@ int main(int argc, char **argv)
 
 	ret = drop_privileges();
 	if (!ret)
-		ret = receive_and_accept(sv[0], child);
-	if (waitpid(child, &status, 0) != child)
-		return fail("waitpid");
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		fprintf(stderr, "grant-roundtrip: the issuing child failed\n");
-		return 1;
-	}
-	if (ret) {
+		ret = receive_and_accept(sv[0], child, "/proc/self/exe");
+	if (ret)
 		printf("grant-roundtrip: FAILED\n");
-		return ret;
-	}
-	printf("parent %d: execve(/proc/self/exe --after-exec)\n", getpid());
-	execl("/proc/self/exe", argv[0], "--after-exec", (char *)NULL);
-	return fail("execve");
+	return ret;
 }

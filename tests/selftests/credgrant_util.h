@@ -2,6 +2,14 @@
 /*
  * Shared helpers for the credpass selftests (credgrant.c, acceptid.c).
  *
+ * Valid grants go through libcredpass (libcredpass/credpass.h): requests
+ * the library can express are sent with credpass_send(), every received
+ * description is also parsed by credpass_parse() and checked against the
+ * raw parser here, and acceptid calls on a readable description of the
+ * right size go through credpass_accept()/credpass_reject().  Malformed
+ * requests and acceptid calls with bad sizes, pointers or flags stay raw,
+ * so that they test the kernel, not the library.
+ *
  * Everything here is static / static inline.  The first part is
  * independent of the kselftest harness: helpers return 0 or a negative
  * errno (or the raw syscall result with errno set).  The last part, only
@@ -42,6 +50,7 @@
 #include <sys/wait.h>
 
 #include <linux/credpass.h>
+#include "credpass.h"	/* libcredpass: what valid grants go through */
 
 #ifndef SO_PASSPIDFD
 #define SO_PASSPIDFD	76
@@ -406,7 +415,36 @@ static inline ssize_t cg_sendmsg(int fd, const void *data, size_t len,
 	return ret;
 }
 
-/* Send data with one SCM_CREDGRANT built from r (r->len == 0: no cmsg). */
+/*
+ * A request libcredpass can express (no extension bytes, sizes agreeing,
+ * at most CREDGRANT_NGROUPS_MAX groups) as a struct credpass_request: the
+ * library then sends exactly the bytes r holds.  false: raw only.
+ */
+static inline bool cg_req_to_lib(const struct cg_req *r,
+				 struct credpass_request *lib)
+{
+	const struct credgrant_req *h = (const struct credgrant_req *)r->buf;
+
+	if (h->ngroups > CREDGRANT_NGROUPS_MAX ||
+	    r->len != CREDGRANT_REQ_SIZE_VER0 + 4 * h->ngroups ||
+	    h->size != r->len)
+		return false;
+	memset(lib, 0, sizeof(*lib));
+	lib->kind = h->kind;
+	lib->uid = h->uid;
+	lib->gid = h->gid;
+	lib->ttl_ms = h->ttl_ms;
+	lib->ngroups = h->ngroups;
+	lib->groups = (const gid_t *)((const char *)r->buf +
+				      CREDGRANT_REQ_SIZE_VER0);
+	return true;
+}
+
+/*
+ * Send data with one SCM_CREDGRANT built from r (r->len == 0: no cmsg):
+ * through credpass_send() when the library can express r, else raw.
+ * Returns like sendmsg(): bytes, or -1 with errno.
+ */
 static inline ssize_t cg_send_grant(int fd, const void *data, size_t len,
 				    const struct cg_req *r, int flags)
 {
@@ -414,7 +452,17 @@ static inline ssize_t cg_send_grant(int fd, const void *data, size_t len,
 		.level = SOL_SOCKET, .type = SCM_CREDGRANT,
 		.data = r ? r->buf : NULL, .len = r ? r->len : 0,
 	};
+	struct credpass_request lib;
 
+	if (r && r->len && cg_req_to_lib(r, &lib)) {
+		ssize_t n = credpass_send(fd, &lib, data, len, NULL, 0, flags);
+
+		if (n < 0) {
+			errno = -n;
+			return -1;
+		}
+		return n;
+	}
 	return cg_sendmsg(fd, data, len, &cm, r && r->len ? 1 : 0, flags);
 }
 
@@ -445,10 +493,15 @@ static inline struct credgrant *cg_desc(struct cg_rcv *r)
 
 /*
  * recvmsg() into data/len with a control buffer of controllen bytes
- * (0: msg_control NULL) and parse what arrived into out.
+ * (0: msg_control NULL) and parse what arrived into out.  With lib, the
+ * same control data is also parsed by credpass_parse() into *lib (its
+ * descriptors are the same numbers as out->fds; nothing is closed unless
+ * the library finds the data malformed), and its result is in *lib_ret.
  */
-static inline int64_t cg_recv(int fd, void *data, size_t len, int flags,
-			      size_t controllen, struct cg_rcv *out)
+static inline int64_t cg_recv_lib(int fd, void *data, size_t len, int flags,
+				  size_t controllen, struct cg_rcv *out,
+				  struct credpass_msg *lib, int *lib_fds,
+				  int *lib_ret)
 {
 	struct iovec iov = { .iov_base = data, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
@@ -478,6 +531,8 @@ static inline int64_t cg_recv(int fd, void *data, size_t len, int flags,
 		return out->ret;
 	}
 	out->msg_flags = msg.msg_flags;
+	if (lib)
+		*lib_ret = credpass_parse(&msg, lib_fds, 8, lib);
 	for (c = msg.msg_control ? CMSG_FIRSTHDR(&msg) : NULL; c;
 	     c = CMSG_NXTHDR(&msg, c)) {
 		size_t plen = c->cmsg_len >= CMSG_LEN(0) ?
@@ -541,6 +596,13 @@ static inline int64_t cg_recv(int fd, void *data, size_t len, int flags,
 	return out->ret;
 }
 
+static inline int64_t cg_recv(int fd, void *data, size_t len, int flags,
+			      size_t controllen, struct cg_rcv *out)
+{
+	return cg_recv_lib(fd, data, len, flags, controllen, out, NULL, NULL,
+			   NULL);
+}
+
 /* Close every descriptor that arrived with a message. */
 static inline void cg_rcv_close(struct cg_rcv *r)
 {
@@ -555,31 +617,64 @@ static inline void cg_rcv_close(struct cg_rcv *r)
 	r->have_pidfd = 0;
 }
 
+/* Through libcredpass; returns like setsockopt(): 0, or -1 with errno. */
 static inline int cg_set_passcredgrant(int fd, int on)
 {
-	return setsockopt(fd, SOL_SOCKET, SO_PASSCREDGRANT, &on, sizeof(on));
+	int ret = credpass_set_passcredgrant(fd, on);
+
+	if (ret < 0) {
+		errno = -ret;
+		return -1;
+	}
+	return 0;
 }
 
-/* Returns the option value (0/1) or -errno. */
+/* Returns the option value (0/1) or -errno (through libcredpass). */
 static inline int cg_get_passcredgrant(int fd)
 {
-	int val = -1;
-	socklen_t len = sizeof(val);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PASSCREDGRANT, &val, &len))
-		return -errno;
-	if (len != sizeof(val))
-		return -EPROTO;
-	return val;
+	return credpass_get_passcredgrant(fd);
 }
 
 /* ------------------------------------------------------------------ */
 /* acceptid                                                            */
 
+static inline long cg_acceptid_raw(int fd, const void *expect, size_t size,
+				   unsigned int flags)
+{
+	return syscall(__NR_acceptid, fd, expect, size, flags);
+}
+
+/*
+ * acceptid(), returning like syscall(): 0, or -1 with errno.  Through
+ * libcredpass when the library makes exactly this call: expect a readable
+ * description (not in the never-mapped first 64 KiB, where the EFAULT
+ * tests point) whose size field is size, flags 0, ACCEPTID_EXEC or
+ * ACCEPTID_REJECT; and acceptid(-1, NULL, 0, ACCEPTID_AUDIT_POP).
+ * Anything else (bad sizes, pointers, flags) goes raw.
+ */
 static inline long cg_acceptid(int fd, const void *expect, size_t size,
 			       unsigned int flags)
 {
-	return syscall(__NR_acceptid, fd, expect, size, flags);
+	const struct credgrant *g = expect;
+	int ret;
+
+	if (fd == -1 && !expect && !size && flags == ACCEPTID_AUDIT_POP) {
+		ret = credpass_audit_pop();
+	} else if ((uintptr_t)expect >= 65536 &&
+		   size >= CREDGRANT_SIZE_VER0 && size <= CG_DESC_MAX &&
+		   g->size == size &&
+		   (flags == 0 || flags == ACCEPTID_EXEC ||
+		    flags == ACCEPTID_REJECT)) {
+		ret = flags == ACCEPTID_REJECT ? credpass_reject(fd, g) :
+						 credpass_accept(fd, g, flags);
+	} else {
+		return cg_acceptid_raw(fd, expect, size, flags);
+	}
+	if (ret < 0) {
+		errno = -ret;
+		return -1;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1369,9 +1464,12 @@ static inline void recv_grant(struct __test_metadata *_metadata, int line, int f
 	char buf[CG_DATA_MAX];
 	int64_t len = strlen(data), n;
 
+	struct credpass_msg lib;
+	int lib_fds[8], lib_ret = -1, i;
+
 	memset(buf, 0, sizeof(buf));
-	n = cg_recv(fd, buf, sizeof(buf), flags | MSG_DONTWAIT, CG_CTRL_BIG,
-		    rcv);
+	n = cg_recv_lib(fd, buf, sizeof(buf), flags | MSG_DONTWAIT,
+			CG_CTRL_BIG, rcv, &lib, lib_fds, &lib_ret);
 	ASSERT_EQ(len, n) TH_LOG("line %d: recvmsg returned %lld (%s)", line,
 				 (long long)n, n < 0 ? strerror(rcv->err) : "");
 	ASSERT_EQ(0, memcmp(buf, data, len)) TH_LOG("line %d: data", line);
@@ -1381,6 +1479,22 @@ static inline void recv_grant(struct __test_metadata *_metadata, int line, int f
 		TH_LOG("line %d: %d SCM_CREDGRANT descriptions (%d malformed), expected 1",
 		       line, rcv->ngrants, rcv->npartial);
 	ASSERT_EQ(0, rcv->npartial);
+	/* libcredpass parsed the same control data the same way */
+	ASSERT_EQ(0, lib_ret) TH_LOG("line %d: credpass_parse: %s", line,
+				     credpass_strerror(lib_ret));
+	ASSERT_NE(NULL, credpass_msg_grant(&lib));
+	ASSERT_EQ(0, memcmp(credpass_msg_grant(&lib), rcv->desc,
+			    rcv->grant_len)) TH_LOG("line %d: description", line);
+	ASSERT_EQ(rcv->nrights < 8 ? rcv->nrights : 8, (int)lib.nfds);
+	for (i = 0; i < (int)lib.nfds; i++)
+		ASSERT_EQ(rcv->fds[i], lib_fds[i]);
+	ASSERT_EQ(!!rcv->have_creds, !!(lib.has & CREDPASS_HAS_CREDS));
+	if (rcv->have_creds) {
+		ASSERT_EQ(rcv->creds.pid, lib.creds.pid);
+		ASSERT_EQ(rcv->creds.uid, lib.creds.uid);
+		ASSERT_EQ(rcv->creds.gid, lib.creds.gid);
+	}
+	ASSERT_EQ(rcv->have_pidfd ? rcv->pidfd : -1, lib.pidfd);
 }
 
 #define RECV_GRANT(fd, data, rcv) recv_grant(_metadata, __LINE__, fd, data, 0, rcv)

@@ -29,6 +29,7 @@
 #include <sys/resource.h>
 
 #include <linux/credpass.h>
+#include "credpass.h"
 
 /* before the harness: only its harness-independent helpers (cg_become) */
 #include "credgrant_util.h"
@@ -93,68 +94,42 @@ static int read_counters(struct counters *c)
 	return n == 6 ? 0 : -EINVAL;
 }
 
+/* Through libcredpass: data "g" with the grant request.  0 or -errno. */
 static int send_grant(int fd, uint32_t kind, uint32_t uid, uint32_t gid,
 		      const uint32_t *groups, uint32_t ngroups)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(struct credgrant_req) + 4 * 8)];
-		struct cmsghdr align;
-	} u;
-	size_t len = sizeof(struct credgrant_req) + 4 * ngroups;
-	struct credgrant_req *req;
-	struct iovec iov = { .iov_base = "g", .iov_len = 1 };
-	struct msghdr m = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = CMSG_SPACE(len),
+	struct credpass_request req = {
+		.kind = kind, .uid = uid, .gid = gid,
+		.groups = groups, .ngroups = ngroups,
 	};
-	struct cmsghdr *c;
+	ssize_t n = credpass_send(fd, &req, "g", 1, NULL, 0, 0);
 
-	memset(&u, 0, sizeof(u));
-	c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_CREDGRANT;
-	c->cmsg_len = CMSG_LEN(len);
-	req = (struct credgrant_req *)CMSG_DATA(c);
-	req->size = len;
-	req->kind = kind;
-	req->uid = uid;
-	req->gid = gid;
-	req->ngroups = ngroups;
-	memcpy(req->groups, groups, 4 * ngroups);
-	return sendmsg(fd, &m, 0) == 1 ? 0 : -errno;
+	return n == 1 ? 0 : n < 0 ? (int)n : -EIO;
 }
 
 /* In the child: receive one grant and accept it exactly as described. */
 static void accept_one(int fd, struct outcome *o)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(struct credgrant) + 4 * 8)];
-		struct cmsghdr align;
-	} u;
+	const struct credgrant *d;
+	struct credpass_msg msg;
+	ssize_t n;
 	char data;
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-	struct msghdr m = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
-	struct credgrant *d = NULL;
-	struct cmsghdr *c;
+	int ret;
 
 	o->ret = -1;
 	o->err = 0;
-	if (recvmsg(fd, &m, 0) != 1) {
-		o->err = errno;
+	n = credpass_recv(fd, &data, 1, NULL, 0, &msg, 0);
+	if (n != 1) {
+		o->err = n < 0 ? -n : EIO;
 		return;
 	}
-	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDGRANT)
-			d = (struct credgrant *)CMSG_DATA(c);
+	d = credpass_msg_grant(&msg);
 	o->got_desc = !!d;
 	if (!d)
 		return;
-	errno = 0;
-	o->ret = syscall(__NR_acceptid, fd, d, d->size, 0);
-	o->err = o->ret ? errno : 0;
+	ret = credpass_accept(fd, d, 0);
+	o->ret = ret ? -1 : 0;
+	o->err = -ret;
 }
 
 FIXTURE(ssi) {
@@ -164,7 +139,6 @@ FIXTURE(ssi) {
 
 FIXTURE_SETUP(ssi)
 {
-	int on = 1;
 	struct stat st;
 
 	if (stat(SSI_DIR, &st)) {
@@ -178,8 +152,7 @@ FIXTURE_SETUP(ssi)
 	ASSERT_EQ(0, write_file(UID_POLICY, "1000:2000\n"));
 	ASSERT_EQ(0, write_file(GID_POLICY, "1000:2000\n"));
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, self->sv));
-	ASSERT_EQ(0, setsockopt(self->sv[1], SOL_SOCKET, SO_PASSCREDGRANT,
-				&on, sizeof(on)));
+	ASSERT_EQ(0, credpass_set_passcredgrant(self->sv[1], 1));
 	ASSERT_EQ(0, read_counters(&self->before));
 }
 
