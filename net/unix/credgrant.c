@@ -134,6 +134,9 @@ void credgrant_recv(struct socket *sock, struct msghdr *msg,
 		err = put_cmsg(msg, SOL_SOCKET, SCM_CREDGRANT, d->size, d);
 		if (err)
 			credgrant_unbind_drop(g, err);
+	} else {
+		/* Dropped: say that control data was lost, as for MSG_PEEK. */
+		msg->msg_flags |= MSG_CTRUNC;
 	}
 	credgrant_put(g);
 	kfree(d);
