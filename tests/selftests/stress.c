@@ -182,7 +182,7 @@ static bool errno_ok(int e, const int *allowed)
 static void random_req(struct cg_rng *r, struct cg_req *req, bool selfonly)
 {
 	uint32_t groups[8], n = cg_rng_below(r, 5), i;
-	uint32_t ttl = cg_rng_pct(r, 50) ? 1 + cg_rng_below(r, 300) : 60000;
+	uint32_t ttl = cg_rng_pct(r, 50) ? 1 + cg_rng_below(r, 300) : 30000;
 
 	for (i = 0; i < n; i++)
 		groups[i] = cg_rng_below(r, 6);
@@ -976,8 +976,8 @@ TEST(stress)
 		       leaked, SETTLE_MS,
 		       (unsigned long long)(c.outstanding - c0.outstanding));
 		fflush(stdout);
-		/* they still expire: wait for that (the longest ttl is 60 s) */
-		ret = cg_wait_outstanding(c0.outstanding, 65000, &c);
+		/* they still expire: wait for that (the longest ttl is 30 s) */
+		ret = cg_wait_outstanding(c0.outstanding, 35000, &c);
 		EXPECT_EQ(0, ret) TH_LOG("grants in the leaked sockets did not expire: " CG_COUNTERS_FMT,
 					 CG_COUNTERS_ARGS(&c));
 	} else {
