@@ -996,7 +996,7 @@ TEST(stress)
 		 * failed (see the README); everything else was checked.
 		 */
 		known_gc_leak = true;
-		printf("# stress: KNOWN KERNEL BUG: %d AF_UNIX sockets in flight not collected by unix_gc %d ms after every process of the run was gone; %llu grants queued in them stay outstanding until their ttl\n",
+		printf("# stress: known kernel bug: %d AF_UNIX sockets in flight not collected by unix_gc %d ms after every process of the run was gone; %llu grants queued in them stay outstanding until their ttl\n",
 		       leaked, SETTLE_MS,
 		       (unsigned long long)(c.outstanding - c0.outstanding));
 		fflush(stdout);
@@ -1026,7 +1026,7 @@ TEST(stress)
 	for (k = 0; k < O_NR; k++)
 		printf(" %s %" PRIu64, op_names[k], per[k]);
 	if (sh->exec_known_bug)
-		printf("\n# stress: KNOWN KERNEL BUG seen %" PRIu64 " times: a grant pending and expired before execve is still found after it (EPERM, not ENOENT); see exec_drops_expired_grant",
+		printf("\n# stress: known kernel bug seen %" PRIu64 " times: a grant pending and expired before execve is still found after it (EPERM, not ENOENT); see exec_drops_expired_grant",
 		       sh->exec_known_bug);
 	printf("\n# stress: %" PRIu64 " grants received; grants during the run: issued %llu accepted %llu rejected %llu expired %llu dropped %llu; %" PRIu64 " counter reads balanced\n",
 	       got, (unsigned long long)(c.issued - c0.issued),
@@ -1036,7 +1036,7 @@ TEST(stress)
 	       (unsigned long long)(c.dropped - c0.dropped), checks - imbalanced);
 	fflush(stdout);
 	if (known_gc_leak)
-		SKIP(return, "KERNEL BUG: %d AF_UNIX sockets in flight outlived every process of the run (unix_gc did not collect them); all other checks passed",
+		SKIP(return, "known kernel bug: %d AF_UNIX sockets in flight outlived every process of the run (unix_gc did not collect them); all other checks passed",
 		     leaked);
 }
 
@@ -1097,7 +1097,7 @@ TEST(exec_drops_expired_grant)
 	ASSERT_EQ(0, cg_wait_outstanding(c0.outstanding, 10000, &c));
 	ASSERT_TRUE(cg_counters_balanced(&c));
 	if (st == EXEC_KNOWN_BUG)
-		SKIP(return, "KERNEL BUG: a grant pending and expired before execve is still found after it: acceptid answers EPERM, not ENOENT (rule 9: exec destroys pending grants, expired ones included)");
+		SKIP(return, "known kernel bug: a grant pending and expired before execve is still found after it: acceptid answers EPERM, not ENOENT (rule 9: exec destroys pending grants, expired ones included)");
 	ASSERT_EQ(EXEC_OK, st) TH_LOG("child: %d (10 setup, 11 not reaped, 12 execve, 3 unexpected errno)",
 				      st);
 }
