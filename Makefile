@@ -7,6 +7,7 @@
 #   make check      host unit tests + all suites in one VM boot + KUnit
 #   make demo       boot the VM: SO_PEERCRED across namespaces, then grants
 #   make install    ABI header, libcredpass (.so, .a, credpass.pc), man pages
+#   make stress     the stress suite alone for DURATION seconds (default 300)
 #   make clean      remove build/
 #
 # Every target first runs scripts/deps.sh (installs missing Debian packages).
@@ -308,6 +309,25 @@ install: $(LIB_A) $(LIB_SO) $(LIB_DIR)/exports.ok
 .PHONY: series
 series: $(KDIR)/prepared.stamp
 	BUILD=$(abspath $(B)) scripts/mkseries.sh $(abspath $(B))/series
+
+# --- make stress: the stress suite alone, as long as asked ----------------------------
+# make stress DURATION=600 [SEED=0x...] [PROCS=3] [THREADS=4]: one VM boot
+# running tests/selftests/stress.c for DURATION seconds (make check runs it
+# for its default 20 s); fails like make check on a kernel BUG, WARNING or
+# panic in the console log (build/stress/console.log).
+DURATION ?= 300
+STRESS_ENV = CREDPASS_STRESS_SECONDS=$(DURATION) $(if $(SEED),CREDPASS_SEED=$(SEED)) \
+	$(if $(PROCS),CREDPASS_STRESS_PROCS=$(PROCS)) $(if $(THREADS),CREDPASS_STRESS_THREADS=$(THREADS))
+.PHONY: stress
+stress: vm
+	@mkdir -p $(B)/stress
+	@echo "== stress: $(STRESS_ENV) (console log: $(B)/stress/console.log)"
+	@set -o pipefail; rc=0; \
+	CREDPASS_VM_NOBUILD=1 VM_LOG=$(B)/stress/console.log VM_TIMEOUT=$$(( $(DURATION) + 400 )) \
+		tests/vm/run -- env $(STRESS_ENV) /usr/lib/credpass/tests/stress || rc=$$?; \
+	if tr -d '\r' <$(B)/stress/console.log | grep -v '^credpass-vm: stderr' | grep -E 'Kernel panic|kernel BUG at|BUG: |Oops|WARNING: |general protection fault|UBSAN:|KASAN:|hung_task'; then \
+		echo "stress: kernel problem in $(B)/stress/console.log"; rc=1; fi; \
+	exit $$rc
 
 # --- top-level targets ---------------------------------------------------------------
 .PHONY: all check demo clean
