@@ -109,7 +109,12 @@ $(B)/tests/%: tests/selftests/%.c $(SELFTEST_HDRS) $(UAPI_HDRS) $(KDIR)/prepared
 # and LDLIBS, lib.mk's rules), static, against this tree's exported UAPI
 # headers; see README.md "Upstream kselftests".
 UPSTREAM_LIST := tests/upstream/suites
-UPSTREAM_FILES := $(shell awk '$$1 == "run" || $$1 == "file" { print $$2 "/" $$3 }' $(UPSTREAM_LIST))
+UPSTREAM_BUILT := $(shell awk '$$1 == "run" || $$1 == "file" { print $$2 "/" $$3 }' $(UPSTREAM_LIST))
+UPSTREAM_DATA := $(shell awk '$$1 == "data" { print $$2 "/" $$3 }' $(UPSTREAM_LIST))
+# "run ... dynamic": linked as its Makefile links it, not static (its
+# libraries go into the guest with it)
+UPSTREAM_DYNAMIC := $(shell awk '$$1 == "run" && $$5 == "dynamic" { print $$2 "/" $$3 }' $(UPSTREAM_LIST))
+UPSTREAM_FILES := $(UPSTREAM_BUILT) $(UPSTREAM_DATA)
 UPSTREAM_BINS := $(addprefix $(B)/upstream/,$(UPSTREAM_FILES))
 UPSTREAM_HDR := $(B)/upstream/khdr
 KSELFTEST_DIR := $(KSRC)/tools/testing/selftests
@@ -137,12 +142,17 @@ $(UPSTREAM_HDR).sums: $(UPSTREAM_HDR).stamp ;
 # command it runs.  The target is touched so that this rule does not run
 # again for a newer prepared.stamp alone.
 UPSTREAM_MAKE = $(SUBMAKE) --no-print-directory -C $(KSELFTEST_DIR)/$(patsubst %/,%,$(dir $*)) \
-	V=1 OUTPUT=$(abspath $(@D)) USERLDFLAGS=-static \
+	V=1 OUTPUT=$(abspath $(@D)) USERLDFLAGS=$(if $(filter $*,$(UPSTREAM_DYNAMIC)),,-static) \
 	KHDR_INCLUDES="-isystem $(abspath $(UPSTREAM_HDR))/usr/include" $(abspath $@)
 $(B)/upstream/%: $(KDIR)/prepared.stamp $(UPSTREAM_HDR).sums
 	@mkdir -p $(@D)
 	@$(if $(filter %.sums,$?),$(UPSTREAM_MAKE) -B,$(UPSTREAM_MAKE) -q 2>/dev/null || $(UPSTREAM_MAKE))
 	@touch $@
+
+# "data" entries (a directory's TEST_FILES): copied from the source directory.
+$(addprefix $(B)/upstream/,$(UPSTREAM_DATA)): $(B)/upstream/%: $(KDIR)/prepared.stamp
+	@mkdir -p $(@D)
+	cp -p $(KSELFTEST_DIR)/$* $@
 
 # --- guest tools and demos (static) --------------------------------------------
 DEMO_SRCS := $(sort $(wildcard tests/demo/*.c))
@@ -150,9 +160,9 @@ DEMO_BINS := $(patsubst tests/demo/%.c,$(B)/demo/%,$(DEMO_SRCS))
 # tests/examples/*.c: user programs built against the ABI header alone.
 EXAMPLE_SRCS := $(sort $(wildcard tests/examples/*.c))
 EXAMPLE_BINS := $(patsubst tests/examples/%.c,$(B)/examples/%,$(EXAMPLE_SRCS))
-GUEST_TOOLS := $(B)/vm/credpass-exit $(DEMO_BINS) $(EXAMPLE_BINS)
+GUEST_TOOLS := $(B)/vm/credpass-exit $(B)/vm/credpass-timeout $(DEMO_BINS) $(EXAMPLE_BINS)
 
-$(B)/vm/credpass-exit: tests/vm/credpass-exit.c
+$(B)/vm/credpass-exit $(B)/vm/credpass-timeout: $(B)/vm/%: tests/vm/%.c
 	@mkdir -p $(@D)
 	$(CC) -static $(CFLAGS) -o $@ $<
 
