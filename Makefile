@@ -4,7 +4,9 @@
 #                   host unit tests
 #   make kernel     the test kernel (build/kernel/obj/arch/x86/boot/bzImage)
 #   make vm         kernel + initramfs: what tests/vm/run boots
-#   make check      host unit tests + all suites in one VM boot + KUnit
+#   make kernel-debug  the debug kernel (build/kernel-debug/obj/...)
+#   make check      host unit tests + our suites and the upstream kselftests
+#                   on the test kernel + our suites on the debug kernel
 #   make demo       boot the VM and show SO_PEERCRED across namespaces
 #   make clean      remove build/
 #
@@ -80,9 +82,31 @@ $(KDIR)/kernel.stamp: $(KDIR)/config.stamp
 		{ tail -n 40 $(KDIR)/build.log; echo "kernel build failed: $(KDIR)/build.log"; exit 1; }
 	@touch $@
 
-.PHONY: kernel kernel-prepare
+# The debug kernel (README "Debug kernel"): the same patched tree, the same
+# fragments plus config/debug/*.config, its own build directory.
+DKDIR := $(B)/kernel-debug
+DKOBJ := $(DKDIR)/obj
+DBZIMAGE := $(DKOBJ)/arch/x86/boot/bzImage
+DEBUG_FRAGMENTS := $(sort $(wildcard config/debug/*.config))
+
+$(DKDIR)/config.stamp: $(KDIR)/prepared.stamp $(CONFIG_FRAGMENTS) $(DEBUG_FRAGMENTS) \
+		scripts/config-kernel.sh
+	BUILD=$(abspath $(B)) KVARIANT=debug scripts/config-kernel.sh
+	@touch $@
+
+DKMAKE = $(subst O=$(abspath $(KOBJ)),O=$(abspath $(DKOBJ)),$(KMAKE))
+$(DKDIR)/kernel.stamp: $(DKDIR)/config.stamp
+	@echo "  KERNEL  building the debug bzImage (log: $(DKDIR)/build.log)"
+	@set -o pipefail; $(DKMAKE) bzImage 2>&1 | tee $(DKDIR)/build.log | \
+		grep -E '^  (LD|BUILD) +(vmlinux|arch/x86/boot/bzImage)$$| error:|warning:' || true
+	@test -f $(DBZIMAGE) && ! grep -q -E '^make.*Error|error:' $(DKDIR)/build.log || \
+		{ tail -n 40 $(DKDIR)/build.log; echo "debug kernel build failed: $(DKDIR)/build.log"; exit 1; }
+	@touch $@
+
+.PHONY: kernel kernel-debug kernel-prepare
 kernel-prepare: $(KDIR)/prepared.stamp
 kernel: $(KDIR)/kernel.stamp
+kernel-debug: $(DKDIR)/kernel.stamp
 
 # --- host tools ---------------------------------------------------------------
 $(B)/tools/tapsum: tools/tapsum.c tools/tap.c tools/tap.h
@@ -236,7 +260,7 @@ series: $(KDIR)/prepared.stamp
 .PHONY: all check demo clean
 all: $(SUITE_BINS) $(GUEST_TOOLS) $(UPSTREAM_BINS) $(UNIT_BINS) $(B)/tools/tapsum
 
-check: all vm
+check: all vm $(DKDIR)/kernel.stamp
 	@SUITES="$(SUITES)" UNIT_BINS="$(UNIT_BINS)" scripts/check.sh
 
 demo: all vm
