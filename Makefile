@@ -4,7 +4,9 @@
 #                   demo, tools, host unit tests, fuzz targets, man page checks
 #   make kernel     the test kernel (build/kernel/obj/arch/x86/boot/bzImage)
 #   make vm         kernel + initramfs: what tests/vm/run boots
-#   make check      host unit tests + all suites in one VM boot + KUnit
+#   make kernel-debug  the debug kernel (build/kernel-debug/obj/...)
+#   make check      host unit tests + our suites and the upstream kselftests
+#                   on the test kernel + our suites on the debug kernel
 #   make demo       boot the VM: SO_PEERCRED across namespaces, then grants
 #   make install    ABI header, libcredpass (.so, .a, credpass.pc), man pages
 #   make stress     the stress suite alone for DURATION seconds (default 300)
@@ -82,9 +84,31 @@ $(KDIR)/kernel.stamp: $(KDIR)/config.stamp
 		{ tail -n 40 $(KDIR)/build.log; echo "kernel build failed: $(KDIR)/build.log"; exit 1; }
 	@touch $@
 
-.PHONY: kernel kernel-prepare
+# The debug kernel (README "Debug kernel"): the same patched tree, the same
+# fragments plus config/debug/*.config, its own build directory.
+DKDIR := $(B)/kernel-debug
+DKOBJ := $(DKDIR)/obj
+DBZIMAGE := $(DKOBJ)/arch/x86/boot/bzImage
+DEBUG_FRAGMENTS := $(sort $(wildcard config/debug/*.config))
+
+$(DKDIR)/config.stamp: $(KDIR)/prepared.stamp $(CONFIG_FRAGMENTS) $(DEBUG_FRAGMENTS) \
+		scripts/config-kernel.sh
+	BUILD=$(abspath $(B)) KVARIANT=debug scripts/config-kernel.sh
+	@touch $@
+
+DKMAKE = $(subst O=$(abspath $(KOBJ)),O=$(abspath $(DKOBJ)),$(KMAKE))
+$(DKDIR)/kernel.stamp: $(DKDIR)/config.stamp
+	@echo "  KERNEL  building the debug bzImage (log: $(DKDIR)/build.log)"
+	@set -o pipefail; $(DKMAKE) bzImage 2>&1 | tee $(DKDIR)/build.log | \
+		grep -E '^  (LD|BUILD) +(vmlinux|arch/x86/boot/bzImage)$$| error:|warning:' || true
+	@test -f $(DBZIMAGE) && ! grep -q -E '^make.*Error|error:' $(DKDIR)/build.log || \
+		{ tail -n 40 $(DKDIR)/build.log; echo "debug kernel build failed: $(DKDIR)/build.log"; exit 1; }
+	@touch $@
+
+.PHONY: kernel kernel-debug kernel-prepare
 kernel-prepare: $(KDIR)/prepared.stamp
 kernel: $(KDIR)/kernel.stamp
+kernel-debug: $(DKDIR)/kernel.stamp
 
 # --- host tools ---------------------------------------------------------------
 $(B)/tools/tapsum: tools/tapsum.c tools/tap.c tools/tap.h
@@ -154,7 +178,12 @@ $(B)/tests/%: tests/selftests/%.c $(SELFTEST_HDRS) $(UAPI_HDRS) $(LIB_HDRS) $(LI
 # and LDLIBS, lib.mk's rules), static, against this tree's exported UAPI
 # headers; see README.md "Upstream kselftests".
 UPSTREAM_LIST := tests/upstream/suites
-UPSTREAM_FILES := $(shell awk '$$1 == "run" || $$1 == "file" { print $$2 "/" $$3 }' $(UPSTREAM_LIST))
+UPSTREAM_BUILT := $(shell awk '$$1 == "run" || $$1 == "file" { print $$2 "/" $$3 }' $(UPSTREAM_LIST))
+UPSTREAM_DATA := $(shell awk '$$1 == "data" { print $$2 "/" $$3 }' $(UPSTREAM_LIST))
+# "run ... dynamic": linked as its Makefile links it, not static (its
+# libraries go into the guest with it)
+UPSTREAM_DYNAMIC := $(shell awk '$$1 == "run" && $$5 == "dynamic" { print $$2 "/" $$3 }' $(UPSTREAM_LIST))
+UPSTREAM_FILES := $(UPSTREAM_BUILT) $(UPSTREAM_DATA)
 UPSTREAM_BINS := $(addprefix $(B)/upstream/,$(UPSTREAM_FILES))
 UPSTREAM_HDR := $(B)/upstream/khdr
 KSELFTEST_DIR := $(KSRC)/tools/testing/selftests
@@ -182,12 +211,17 @@ $(UPSTREAM_HDR).sums: $(UPSTREAM_HDR).stamp ;
 # command it runs.  The target is touched so that this rule does not run
 # again for a newer prepared.stamp alone.
 UPSTREAM_MAKE = $(SUBMAKE) --no-print-directory -C $(KSELFTEST_DIR)/$(patsubst %/,%,$(dir $*)) \
-	V=1 OUTPUT=$(abspath $(@D)) USERLDFLAGS=-static \
+	V=1 OUTPUT=$(abspath $(@D)) USERLDFLAGS=$(if $(filter $*,$(UPSTREAM_DYNAMIC)),,-static) \
 	KHDR_INCLUDES="-isystem $(abspath $(UPSTREAM_HDR))/usr/include" $(abspath $@)
 $(B)/upstream/%: $(KDIR)/prepared.stamp $(UPSTREAM_HDR).sums
 	@mkdir -p $(@D)
 	@$(if $(filter %.sums,$?),$(UPSTREAM_MAKE) -B,$(UPSTREAM_MAKE) -q 2>/dev/null || $(UPSTREAM_MAKE))
 	@touch $@
+
+# "data" entries (a directory's TEST_FILES): copied from the source directory.
+$(addprefix $(B)/upstream/,$(UPSTREAM_DATA)): $(B)/upstream/%: $(KDIR)/prepared.stamp
+	@mkdir -p $(@D)
+	cp -p $(KSELFTEST_DIR)/$* $@
 
 # --- guest tools and demos (static) --------------------------------------------
 DEMO_SRCS := $(sort $(wildcard tests/demo/*.c))
@@ -195,9 +229,9 @@ DEMO_BINS := $(patsubst tests/demo/%.c,$(B)/demo/%,$(DEMO_SRCS))
 # tests/examples/*.c: user programs built against the ABI header alone.
 EXAMPLE_SRCS := $(sort $(wildcard tests/examples/*.c))
 EXAMPLE_BINS := $(patsubst tests/examples/%.c,$(B)/examples/%,$(EXAMPLE_SRCS))
-GUEST_TOOLS := $(B)/vm/credpass-exit $(DEMO_BINS) $(EXAMPLE_BINS)
+GUEST_TOOLS := $(B)/vm/credpass-exit $(B)/vm/credpass-timeout $(DEMO_BINS) $(EXAMPLE_BINS)
 
-$(B)/vm/credpass-exit: tests/vm/credpass-exit.c
+$(B)/vm/credpass-exit $(B)/vm/credpass-timeout: $(B)/vm/%: tests/vm/%.c
 	@mkdir -p $(@D)
 	$(CC) -static $(CFLAGS) -o $@ $<
 
@@ -334,7 +368,7 @@ stress: vm
 all: lib $(SUITE_BINS) $(GUEST_TOOLS) $(UPSTREAM_BINS) $(UNIT_BINS) $(FUZZ_BINS) $(MAN_OK) \
 	$(B)/tools/tapsum
 
-check: all vm
+check: all vm $(DKDIR)/kernel.stamp
 	@SUITES="$(SUITES)" UNIT_BINS="$(UNIT_BINS)" FUZZ_BINS="$(FUZZ_BINS)" scripts/check.sh
 
 demo: all vm

@@ -1,11 +1,16 @@
 #!/bin/bash
-# `make check` after the build: host unit tests, bounded fuzz runs, then
-# every in-VM suite in one VM boot (KUnit runs during that boot), then one
-# summary.  Called by the Makefile with SUITES (in-VM suite names),
-# UNIT_BINS (host unit test binaries) and FUZZ_BINS (libFuzzer targets) in
-# the environment; the upstream kselftests come from
-# tests/upstream/suites.  Prints the subtotals of ours ("credpass") and of
-# the upstream kselftests ("upstream"), then ends with exactly one line
+# `make check` after the build: host unit tests, bounded fuzz runs, then two
+# VM boots, then one summary.  The plain test kernel runs our in-VM suites
+# and the upstream kselftests; the debug kernel (KASAN, UBSAN, lockdep, ...)
+# runs our suites again (named debug/...) and then asks kmemleak.  KUnit
+# runs at both boots.  A report of the kernel's checkers on either console
+# fails the suite "console" / "debug/console".  Each boot's console log and
+# results stay in build/check/plain/ and build/check/debug/.  Called by the
+# Makefile with SUITES (in-VM suite names), UNIT_BINS (host unit test
+# binaries) and FUZZ_BINS (libFuzzer targets) in the environment; the
+# upstream kselftests come from tests/upstream/suites.  Prints the
+# subtotals of ours ("credpass"), of the upstream kselftests ("upstream")
+# and of the debug kernel ("debug"), then ends with exactly one line
 # "N passed, N failed[, N skipped]" and exits non-zero on any failure.
 set -eu
 
@@ -87,24 +92,69 @@ while read -r kind dir prog rest; do
 	esac
 done < <(grep -v '^[[:space:]]*#' "$UPSTREAM_LIST")
 
-# --- all in-VM suites, one boot ------------------------------------------------
-for s in ${SUITES:-} credgrant-counters; do expect+=(--expect "$s"); done
-echo "== VM: ${SUITES:-no suites} and $nup upstream kselftest programs (console log: $OUT/console.log)"
-set +e
-CREDPASS_VM_NOBUILD=1 VM_LOG=$OUT/console.log tests/vm/run -- run-suites | tee "$OUT/vm.tap"
-vmrc=${PIPESTATUS[0]}
-set -e
-if [ "$vmrc" != 0 ]; then
-	fails+=(--fail "VM run failed (tests/vm/run exit $vmrc), console log $OUT/console.log")
-fi
-# A kernel oops or warning is a failure even when every test passed.
-while IFS= read -r line; do
-	fails+=(--fail "kernel: $line")
-done < <(tr -d '\r' <"$OUT/console.log" 2>/dev/null |
-	grep -E 'Kernel panic|kernel BUG at|BUG: |Oops|WARNING: |general protection fault|UBSAN:|KASAN:|hung_task' |
-	head -n 5 || true)
+# --- the kernel console: any report of the kernel's own checkers fails ----------
+# console_suite NAME LOG: a suite NAME with one failure per report line
+# (at most 10, then one for the rest), or one passing case.  kmemleak's
+# "suspected memory leaks" line is left to the kmemleak suite, which names
+# the objects.
+REPORTS='Kernel panic|kernel BUG at|BUG: |Oops|WARNING: |general protection fault|UBSAN:|KASAN:|hung_task|possible circular locking|possible recursive locking|inconsistent lock state|ODEBUG:|list_(add|del) corruption'
+console_suite() {
+	local name=$1 log=$2 lines n i=0
+	lines=$(tr -d '\r' <"$log" 2>/dev/null | grep -E "$REPORTS" || true)
+	n=$(printf '%s' "$lines" | grep -c . || true)
+	echo "# credpass-suite: $name"
+	if [ "$n" = 0 ]; then
+		echo "1..1"
+		echo "ok 1 no BUG, WARNING, KASAN, UBSAN, lockdep or ODEBUG report on the console"
+	else
+		echo "1..$(( n > 10 ? 11 : n ))"
+		while IFS= read -r line; do
+			i=$((i + 1))
+			[ "$i" -le 10 ] || break
+			echo "not ok $i kernel: $line"
+		done <<<"$lines"
+		[ "$n" -le 10 ] || echo "not ok 11 kernel: $((n - 10)) more report lines in $log"
+	fi
+	echo "# credpass-suite-exit: $name 0"
+}
+
+# vm_pass LABEL SUITE_PREFIX [VM env...] -- [run-suites args...]: one boot,
+# its console log and results kept in $OUT/LABEL/.
+vm_pass() {
+	local label=$1 pfx=$2 dir=$OUT/$1 rc machine
+	shift 2
+	local envs=()
+	while [ "$1" != -- ]; do envs+=("$1"); shift; done
+	shift
+	mkdir -p "$dir"
+	for s in ${SUITES:-} credgrant-counters; do expect+=(--expect "$pfx$s"); done
+	set +e
+	env "${envs[@]}" CREDPASS_VM_NOBUILD=1 VM_LOG="$dir/console.log" \
+		tests/vm/run -- run-suites "$@" | tee "$dir/vm.tap"
+	rc=${PIPESTATUS[0]}
+	set -e
+	machine=$(tr -d '\r' <"$dir/console.log" 2>/dev/null | sed -n 's/^credpass-vm: machine: //p' | head -n 1)
+	echo "== $label kernel: ${machine:-no machine line on the console}"
+	if [ "$rc" != 0 ]; then
+		fails+=(--fail "$label VM run failed (tests/vm/run exit $rc), console log $dir/console.log")
+	fi
+	console_suite "${pfx}console" "$dir/console.log" >"$dir/console.tap"
+	suites+=(--suites "$dir/vm.tap" --suites "$dir/console.tap")
+	kunit+=(--kunit "${pfx}kunit=$dir/console.log")
+}
+suites=(--suites "$OUT/unit.tap" --suites "$OUT/fuzz.tap" --suites "$OUT/upstream-skipped.tap")
+kunit=()
+
+# --- the plain kernel: our suites, then the upstream kselftests, one boot -----
+echo "== VM (plain kernel): ${SUITES:-no suites} and $nup upstream kselftest programs (console log: $OUT/plain/console.log)"
+vm_pass plain "" -- --timeout 120
+
+# --- the debug kernel: our suites again, then kmemleak ---------------------------
+echo "== VM (debug kernel: KASAN, UBSAN, lockdep, ...): ${SUITES:-no suites} (console log: $OUT/debug/console.log)"
+expect+=(--expect debug/kmemleak)
+vm_pass debug debug/ VM_KERNEL="$B/kernel-debug/obj/arch/x86/boot/bzImage" VM_TIMEOUT=1200 \
+	-- --prefix debug/ --no-upstream --kmemleak --timeout 300
 
 echo "== summary"
-exec "$TAPSUM" --suites "$OUT/unit.tap" --suites "$OUT/fuzz.tap" --suites "$OUT/vm.tap" \
-	--suites "$OUT/upstream-skipped.tap" --kunit "$OUT/console.log" \
-	--group upstream=upstream/ --others credpass "${expect[@]}" "${fails[@]}"
+exec "$TAPSUM" "${suites[@]}" "${kunit[@]}" \
+	--group upstream=upstream/ --group debug=debug/ --others credpass "${expect[@]}" "${fails[@]}"

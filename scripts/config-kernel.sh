@@ -6,12 +6,20 @@
 # The config is generated in $BUILD/kernel/cfg and copied to the build
 # directory $BUILD/kernel/obj only when it differs, so an unchanged config
 # never makes the kernel rebuild.
+#
+# KVARIANT=debug: the debug kernel.  The same fragments, then every
+# config/debug/*.config, generated in $BUILD/kernel-debug/cfg for the build
+# directory $BUILD/kernel-debug/obj (the source tree is the same).
 set -eu
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$REPO/build}
-KDIR=$BUILD/kernel
-SRC=$KDIR/src
+SRC=$BUILD/kernel/src
+case "${KVARIANT:-}" in
+"") KDIR=$BUILD/kernel; EXTRA= ;;
+debug) KDIR=$BUILD/kernel-debug; EXTRA=config/debug/*.config ;;
+*) echo "config-kernel: unknown KVARIANT '$KVARIANT' (none or debug)" >&2; exit 1 ;;
+esac
 CFG=$KDIR/cfg
 OBJ=$KDIR/obj
 
@@ -19,6 +27,11 @@ die() { echo "config-kernel: $*" >&2; exit 1; }
 [ -f "$SRC/Makefile" ] || die "$SRC not prepared (scripts/prepare-kernel.sh)"
 
 FRAGMENTS=$(cd "$REPO" && LC_ALL=C ls config/*.config 2>/dev/null) || die "no config/*.config fragment"
+if [ -n "$EXTRA" ]; then
+	# shellcheck disable=SC2086
+	FRAGMENTS="$FRAGMENTS $(cd "$REPO" && LC_ALL=C ls $EXTRA 2>/dev/null)" ||
+		die "no $EXTRA fragment"
+fi
 mkdir -p "$CFG" "$OBJ"
 kmake() { make -s -C "$SRC" O="$CFG" ARCH=x86_64 "$@"; }
 

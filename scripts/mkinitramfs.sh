@@ -14,7 +14,11 @@
 #                                  demos); on PATH
 #   /usr/lib/credpass/upstream/suites    tests/upstream/suites
 #   /usr/lib/credpass/upstream/REL_PATH  UPSTREAM_ROOT/REL_PATH: the upstream
-#                                  kselftest programs and helpers
+#                                  kselftest programs and helpers, with their
+#                                  modes; symlinks and directories stay so;
+#                                  a dynamically linked one brings the
+#                                  shared libraries ldd lists, at their paths
+#   /bin/bash                      bash-static (upstream scripts use #!/bin/bash)
 #   /usr/local/bin                 default place for tests/vm/run --add
 set -eu
 
@@ -27,6 +31,9 @@ if ldd "$BUSYBOX" >/dev/null 2>&1; then
 	echo "mkinitramfs: $BUSYBOX is not static (install busybox-static)" >&2
 	exit 1
 fi
+
+BASH_STATIC=${BASH_STATIC:-/bin/bash-static}
+[ -x "$BASH_STATIC" ] || { echo "mkinitramfs: $BASH_STATIC not found (bash-static)" >&2; exit 1; }
 
 abs() { case "$1" in /*) echo "$1" ;; *) echo "$REPO/$1" ;; esac; }
 
@@ -41,6 +48,7 @@ abs() { case "$1" in /*) echo "$1" ;; *) echo "$REPO/$1" ;; esac; }
 	echo "nod /dev/console 600 0 0 c 5 1"
 	echo "nod /dev/null 666 0 0 c 1 3"
 	echo "file /bin/busybox $BUSYBOX 755 0 0"
+	echo "file /bin/bash $BASH_STATIC 755 0 0"
 	"$BUSYBOX" --list-full | sort | while read -r a; do
 		[ "$a" = bin/busybox ] || echo "slink /$a /bin/busybox 777 0 0"
 	done
@@ -66,16 +74,36 @@ abs() { case "$1" in /*) echo "$1" ;; *) echo "$REPO/$1" ;; esac; }
 		echo "file $up/suites $(abs "$f") 644 0 0"
 		root=$1
 		shift
-		declare -A dirs=()
-		for rel in "$@"; do
-			d=${rel%/*} acc=$up
-			[ "$d" != "$rel" ] || d=
-			IFS=/ read -ra parts <<<"$d"
+		declare -A dirs=() libs=()
+		mkdirs() {	# the parents of guest path $1
+			local d=${1%/*} acc= p
+			IFS=/ read -ra parts <<<"${d#/}"
 			for p in "${parts[@]}"; do
 				acc=$acc/$p
 				[ -n "${dirs[$acc]:-}" ] || { dirs[$acc]=1; echo "dir $acc 755 0 0"; }
 			done
-			echo "file $up/$rel $(abs "$root/$rel") 755 0 0"
+		}
+		for p in /bin /sbin /usr /usr/bin /usr/sbin /usr/lib /usr/lib/credpass $up; do
+			dirs[$p]=1
+		done
+		for rel in "$@"; do
+			host=$(abs "$root/$rel")
+			mkdirs "$up/$rel"
+			if [ -L "$host" ]; then
+				echo "slink $up/$rel $(readlink "$host") 777 0 0"
+			elif [ -d "$host" ]; then
+				dirs[$up/$rel]=1
+				echo "dir $up/$rel $(stat -c %a "$host") 0 0"
+			else
+				echo "file $up/$rel $host $(stat -c %a "$host") 0 0"
+				# shared libraries of a dynamically linked program
+				for lib in $(LC_ALL=C ldd "$host" 2>/dev/null | grep -o '/[^ ]*' | sort -u); do
+					[ -f "$lib" ] && [ -z "${libs[$lib]:-}" ] || continue
+					libs[$lib]=1
+					mkdirs "$lib"
+					echo "file $lib $(readlink -f "$lib") 755 0 0"
+				done
+			fi
 		done
 	fi
 } >"$LIST.new"

@@ -9,6 +9,7 @@
 #define SUITE_START	"# credpass-suite: "
 #define SUITE_EXIT	"# credpass-suite-exit: "
 #define SUITE_TIME	"# credpass-suite-time: "
+#define SUITE_TIMEOUT	"# credpass-suite-timeout: "
 
 static const char *directive(const char *line)
 {
@@ -65,6 +66,7 @@ void tap_suite_init(struct tap_suite *s, const char *name)
 	s->plan = -1;
 	s->exit_status = -1;
 	s->seconds = -1;
+	s->timeout = -1;
 }
 
 static void count(struct tap_suite *s, enum tap_result r)
@@ -158,7 +160,10 @@ void tap_suite_finish(struct tap_suite *s)
 	const char *why = NULL;
 	char buf[TAP_PROBLEM_MAX];
 
-	if (!s->ended) {
+	if (s->timeout >= 0) {
+		snprintf(buf, sizeof(buf), "timed out after %d s, killed", s->timeout);
+		why = buf;
+	} else if (!s->ended) {
 		why = "did not finish (crashed VM or runner?)";
 	} else if (s->exit_status != 0 && s->failed == 0) {
 		if (s->exit_status > 128)
@@ -216,6 +221,12 @@ int tap_parse_stream(FILE *in, struct tap_suite **suites, size_t *n)
 		}
 		if (!cur)
 			continue;
+		if (!strncmp(line, SUITE_TIMEOUT, strlen(SUITE_TIMEOUT))) {
+			const char *st = strrchr(line, ' ');
+
+			cur->timeout = st ? atoi(st + 1) : 0;
+			continue;
+		}
 		if (!strncmp(line, SUITE_TIME, strlen(SUITE_TIME))) {
 			const char *st = strrchr(line, ' ');
 
@@ -249,13 +260,37 @@ struct tap_group *tap_group_of(struct tap_group *groups, size_t n, const char *n
 	return &groups[n - 1];
 }
 
-void tap_kunit_init(struct tap_kunit *k)
+void tap_kunit_init_named(struct tap_kunit *k, const char *name)
 {
 	memset(k, 0, sizeof(*k));
-	tap_suite_init(&k->sum, "kunit");
+	tap_suite_init(&k->sum, name);
 }
 
-#define KMAX ((int)(sizeof(((struct tap_kunit *)0)->depth_children) / sizeof(int)) - 1)
+void tap_kunit_init(struct tap_kunit *k)
+{
+	tap_kunit_init_named(k, "kunit");
+}
+
+#define KMAX (TAP_KUNIT_DEPTH - 1)
+
+/* "credpass.case_name # SKIP why" for a leaf at `level`, from its line */
+static void kunit_detail(struct tap_kunit *k, int level, const char *what, const char *result)
+{
+	char path[TAP_DETAILS_MAX / 2];
+	size_t len = 0;
+	int i;
+
+	path[0] = '\0';
+	for (i = 1; i <= level; i++) {
+		if (!k->subtest[i][0])
+			continue;
+		len += (size_t)snprintf(path + len, sizeof(path) - len, "%s.", k->subtest[i]);
+		if (len >= sizeof(path))
+			len = sizeof(path) - 1;
+	}
+	snprintf(path + len, sizeof(path) - len, "%s", after_number(result));
+	detail(&k->sum, what, path);
+}
 
 void tap_kunit_line(struct tap_kunit *k, const char *raw)
 {
@@ -283,6 +318,20 @@ void tap_kunit_line(struct tap_kunit *k, const char *raw)
 	}
 	if (!k->seen_ktap)
 		return;
+	{
+		const char *st = line, *sub;
+
+		while (*st == ' ')
+			st++;
+		sub = "# Subtest: ";
+		if (!strncmp(st, sub, strlen(sub))) {
+			level = (int)(st - line) / 4;
+			if (level < TAP_KUNIT_DEPTH)
+				snprintf(k->subtest[level], sizeof(k->subtest[level]),
+					 "%s", st + strlen(sub));
+			return;
+		}
+	}
 	r = tap_classify(line, &indent);
 	if (r == TAP_NONE)
 		return;
@@ -301,6 +350,8 @@ void tap_kunit_line(struct tap_kunit *k, const char *raw)
 			/* a top-level suite with no case lines */
 			count(&k->sum, r);
 		}
+		if (r == TAP_FAIL || r == TAP_SKIP)
+			kunit_detail(k, level, r == TAP_FAIL ? "fail" : "skip", line + indent);
 	} else if (r == TAP_FAIL && k->depth_failed[level + 1] == 0) {
 		/* failed parent, all its leaves passed: suite init/exit failure */
 		k->sum.failed++;
@@ -312,6 +363,7 @@ void tap_kunit_line(struct tap_kunit *k, const char *raw)
 	for (i = level + 1; i <= KMAX; i++) {
 		k->depth_children[i] = 0;
 		k->depth_failed[i] = 0;
+		k->subtest[i][0] = '\0';
 	}
 	k->depth_children[level]++;
 }

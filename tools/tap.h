@@ -9,6 +9,7 @@
  *	# credpass-suite: NAME
  *	...the suite's TAP output...
  *	# credpass-suite-time: NAME SECONDS	(optional)
+ *	# credpass-suite-timeout: NAME SECONDS	(optional: killed at its time limit)
  *	# credpass-suite-exit: NAME STATUS
  *
  * A suite's output may hold more than one TAP document, as when a program
@@ -35,6 +36,7 @@ struct tap_suite {
 	int exit_status;	/* -1 while no exit line was seen */
 	bool ended;		/* exit line seen */
 	int seconds;		/* from the time line; -1 when none */
+	int timeout;		/* from the timeout line: the limit; -1 when none */
 	bool new_document;	/* a "TAP version" line after the first plan */
 	/*
 	 * The failed and skipped top-level result lines, one per line, each
@@ -59,10 +61,11 @@ void tap_suite_init(struct tap_suite *s, const char *name);
 /* Feed one line (without newline) of the suite's own output. */
 void tap_suite_line(struct tap_suite *s, const char *line);
 /*
- * Decide whether the suite as a whole is broken (no plan, fewer results
- * than planned, crash, non-zero exit without a failing result, never
- * finished) and if so count one extra failure and describe it in
- * s->problem.
+ * Decide whether the suite as a whole is broken (killed at its time limit,
+ * no plan, fewer results than planned, crash, non-zero exit without a
+ * failing result, never finished) and if so count one extra failure and
+ * describe it in s->problem.  A timeout is that one failure whatever the
+ * suite printed before.
  */
 void tap_suite_finish(struct tap_suite *s);
 
@@ -89,16 +92,22 @@ struct tap_group *tap_group_of(struct tap_group *groups, size_t n, const char *n
  * KUnit: feed console lines (kernel log, possibly with "\r" and printk
  * timestamps).  Leaf test cases (result lines with no nested results) below
  * the top level are counted; a failed parent without a failed leaf below it
- * (e.g. a suite whose init failed) counts as one failure.
+ * (e.g. a suite whose init failed) counts as one failure.  Failed and
+ * skipped leaves are named in sum.details as "SUITE.CASE" (the enclosing
+ * "# Subtest:" names joined by '.'), e.g. "  fail: credpass.issue_basic".
  */
+#define TAP_KUNIT_DEPTH 16
 struct tap_kunit {
-	struct tap_suite sum;	/* name "kunit", passed/failed/skipped */
+	struct tap_suite sum;	/* name "kunit" (or as given), passed/failed/skipped */
 	bool seen_ktap;		/* a "KTAP version" line was seen */
-	int depth_children[16];	/* results seen at level i since last result at level i-1 */
-	int depth_failed[16];	/* failed leaves at level >= i since last result at level i-1 */
+	int depth_children[TAP_KUNIT_DEPTH];	/* results seen at level i since last result at level i-1 */
+	int depth_failed[TAP_KUNIT_DEPTH];	/* failed leaves at level >= i since last result at level i-1 */
+	char subtest[TAP_KUNIT_DEPTH][64];	/* "# Subtest: NAME" last seen at level i */
 };
 
 void tap_kunit_init(struct tap_kunit *k);
+/* The same, with the summary named `name` (e.g. "debug/kunit"). */
+void tap_kunit_init_named(struct tap_kunit *k, const char *name);
 void tap_kunit_line(struct tap_kunit *k, const char *line);
 
 #endif

@@ -2,11 +2,13 @@
 /*
  * tapsum: summarise `make check` results.
  *
- *   tapsum [--suites FILE]... [--kunit CONSOLE_LOG] [--expect NAME]...
+ *   tapsum [--suites FILE]... [--kunit [NAME=]CONSOLE_LOG]... [--expect NAME]...
  *          [--fail REASON]... [--group LABEL=PREFIX]... [--others LABEL]
  *
  * --suites  a suite stream (see tap.h); every suite in it is counted
- * --kunit   the kernel console log; KUnit leaf cases are counted as "kunit"
+ * --kunit   a kernel console log; its KUnit leaf cases are counted as one
+ *           suite NAME ("kunit" by default; it joins the --group its name
+ *           starts with), the failed and skipped ones named below it
  * --expect  a suite that must appear in some stream (else one failure)
  * --fail    one failure for something outside any suite (VM crash, ...)
  * --group   suites whose name starts with PREFIX are subtotalled as LABEL
@@ -56,7 +58,7 @@ static void report(const struct tap_suite *s, struct totals *t, struct tap_group
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: tapsum [--suites FILE]... [--kunit LOG] [--expect NAME]... [--fail REASON]...\n"
+	fprintf(stderr, "usage: tapsum [--suites FILE]... [--kunit [NAME=]LOG]... [--expect NAME]... [--fail REASON]...\n"
 			"              [--group LABEL=PREFIX]... [--others LABEL]\n");
 	exit(2);
 }
@@ -67,14 +69,15 @@ int main(int argc, char **argv)
 	size_t nsuites = 0, i;
 	const char **expect = calloc((size_t)argc, sizeof(*expect));
 	const char **fail = calloc((size_t)argc, sizeof(*fail));
+	char **kunit = calloc((size_t)argc, sizeof(*kunit));
 	/* the --group groups, then the others, always last */
 	struct tap_group *groups = calloc((size_t)argc + 1, sizeof(*groups));
-	size_t nexpect = 0, nfail = 0, ngroups = 0;
-	const char *kunit_log = NULL, *others = "others";
+	size_t nexpect = 0, nfail = 0, ngroups = 0, nkunit = 0;
+	const char *others = "others";
 	struct totals t = { 0, 0, 0 };
 	int a;
 
-	if (!expect || !fail || !groups)
+	if (!expect || !fail || !groups || !kunit)
 		return 2;
 	for (a = 1; a < argc; a++) {
 		if (a + 1 >= argc)
@@ -91,7 +94,7 @@ int main(int argc, char **argv)
 				return 2;
 			fclose(f);
 		} else if (!strcmp(argv[a], "--kunit")) {
-			kunit_log = argv[++a];
+			kunit[nkunit++] = argv[++a];
 		} else if (!strcmp(argv[a], "--expect")) {
 			expect[nexpect++] = argv[++a];
 		} else if (!strcmp(argv[a], "--fail")) {
@@ -128,13 +131,22 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (kunit_log) {
-		FILE *f = fopen(kunit_log, "r");
+	for (i = 0; i < nkunit; i++) {
+		/* NAME=LOG (split at the first '='), or LOG alone */
+		char *eq = strchr(kunit[i], '=');
+		const char *name = "kunit", *log = kunit[i];
 		struct tap_kunit k;
 		char *line = NULL;
 		size_t cap = 0;
+		FILE *f;
 
-		tap_kunit_init(&k);
+		if (eq && eq != kunit[i]) {
+			*eq = '\0';
+			name = kunit[i];
+			log = eq + 1;
+		}
+		f = fopen(log, "r");
+		tap_kunit_init_named(&k, name);
 		if (f) {
 			while (getline(&line, &cap, f) >= 0)
 				tap_kunit_line(&k, line);
@@ -142,9 +154,9 @@ int main(int argc, char **argv)
 			fclose(f);
 		}
 		if (k.seen_ktap)
-			report(&k.sum, &t, &groups[ngroups - 1]);
+			report(&k.sum, &t, tap_group_of(groups, ngroups, name));
 		else
-			printf("kunit: no KTAP output on the console (no KUnit suite built in?)\n");
+			printf("%s: no KTAP output in %s (no KUnit suite built in?)\n", name, log);
 	}
 
 	for (a = 0; a < (int)nfail; a++) {
@@ -173,6 +185,7 @@ int main(int argc, char **argv)
 	free(suites);
 	free(expect);
 	free(fail);
+	free(kunit);
 	free(groups);
 	return t.failed ? 1 : 0;
 }

@@ -319,6 +319,69 @@ static void test_kunit_leaves(void **state)
 	/* p1, plus beta failing with all its cases passing (suite exit?) */
 	assert_int_equal(k.sum.failed, 2);
 	assert_non_null(strstr(k.sum.problem, "beta"));
+	/* the failed and skipped cases by name, suite first */
+	assert_string_equal(k.sum.details,
+			    "  fail: alpha.alpha_params.p1\n"
+			    "  skip: alpha.alpha_params.p2 # SKIP unsupported\n"
+			    "  skip: alpha.alpha_skip # SKIP later\n");
+	assert_string_equal(k.sum.name, "kunit");
+}
+
+static void test_kunit_named(void **state)
+{
+	struct tap_kunit k;
+
+	(void)state;
+	tap_kunit_init_named(&k, "debug/kunit");
+	feed_kunit(&k, "KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: credpass\n"
+		       "    1..2\n    ok 1 issue\n    not ok 2 accept_twice\nnot ok 1 credpass\n");
+	assert_string_equal(k.sum.name, "debug/kunit");
+	assert_int_equal(k.sum.passed, 1);
+	assert_int_equal(k.sum.failed, 1);
+	assert_string_equal(k.sum.problem, "");
+	assert_string_equal(k.sum.details, "  fail: credpass.accept_twice\n");
+}
+
+/* A program killed at its time limit: one failure, named, whatever it printed. */
+static void test_stream_timeout(void **state)
+{
+	static char text[] =
+		"# credpass-suite: hangs\n"
+		"TAP version 13\n"
+		"1..3\n"
+		"ok 1 first\n"
+		"credpass-timeout: ./hangs timed out after 120 s, killed\n"
+		"# credpass-suite-timeout: hangs 120\n"
+		"# credpass-suite-time: hangs 120\n"
+		"# credpass-suite-exit: hangs 124\n"
+		"# credpass-suite: failed-then-hung\n"
+		"1..2\n"
+		"not ok 1 first\n"
+		"# credpass-suite-timeout: failed-then-hung 30\n"
+		"# credpass-suite-exit: failed-then-hung 124\n"
+		"# credpass-suite: fine\n"
+		"1..1\n"
+		"ok 1 x\n"
+		"# credpass-suite-exit: fine 0\n";
+	FILE *f = fmemopen(text, strlen(text), "r");
+	struct tap_suite *s = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(tap_parse_stream(f, &s, &n), 0);
+	fclose(f);
+	assert_int_equal(n, 3);
+	assert_int_equal(s[0].timeout, 120);
+	assert_int_equal(s[0].passed, 1);
+	assert_int_equal(s[0].failed, 1);
+	assert_string_equal(s[0].problem, "timed out after 120 s, killed");
+	assert_int_equal(s[1].failed, 2);
+	assert_string_equal(s[1].problem, "timed out after 30 s, killed");
+	assert_int_equal(s[2].timeout, -1);
+	assert_int_equal(s[2].failed, 0);
+	assert_string_equal(s[2].problem, "");
+	free(s);
 }
 
 static void test_kunit_none(void **state)
@@ -347,6 +410,8 @@ int main(void)
 		cmocka_unit_test(test_group_of),
 		cmocka_unit_test(test_kunit_leaves),
 		cmocka_unit_test(test_kunit_none),
+		cmocka_unit_test(test_kunit_named),
+		cmocka_unit_test(test_stream_timeout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
