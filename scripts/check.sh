@@ -147,13 +147,13 @@ kunit=()
 
 # --- the plain kernel: our suites, then the upstream kselftests, one boot -----
 echo "== VM (plain kernel): ${SUITES:-no suites} and $nup upstream kselftest programs (console log: $OUT/plain/console.log)"
-vm_pass plain "" -- --timeout 120
+vm_pass plain "" -- --timeout 600
 
 # --- the debug kernel: our suites again, then kmemleak ---------------------------
 echo "== VM (debug kernel: KASAN, UBSAN, lockdep, ...): ${SUITES:-no suites} (console log: $OUT/debug/console.log)"
 expect+=(--expect debug/kmemleak)
-vm_pass debug debug/ VM_KERNEL="$B/kernel-debug/obj/arch/x86/boot/bzImage" VM_TIMEOUT=1200 \
-	-- --prefix debug/ --no-upstream --kmemleak --timeout 300
+vm_pass debug debug/ VM_KERNEL="$B/kernel-debug/obj/arch/x86/boot/bzImage" VM_TIMEOUT=2700 \
+	-- --prefix debug/ --no-upstream --kmemleak --timeout 900
 
 echo "== summary"
 exec "$TAPSUM" "${suites[@]}" "${kunit[@]}" \
