@@ -80,7 +80,6 @@ static const char *const op_names[O_NR] = {
 struct shared {
 	uint64_t ops[MAX_PROCS][MAX_THREADS][O_NR];
 	uint64_t got_grant[MAX_PROCS][MAX_THREADS];
-	uint64_t exec_known_bug;	/* see EXEC_KNOWN_BUG */
 	int nerr;
 	char err[NERRMSG][240];
 };
@@ -527,25 +526,19 @@ static void child_burst(struct worker *w, struct tstate *t, int nops)
 }
 
 /*
- * Exit status of the re-exec'd image (exec_mode()).
- * EXEC_KNOWN_BUG: a grant that was pending before execve and had expired
- * by then was still found after it (acceptid: EPERM, not ENOENT).  Rule 9
- * says exec destroys pending grants "expired ones included"; the kernel
- * keeps expired ones as markers on the socket, off the process's list
- * that exec empties.  Counted and reported here, checked on its own by
- * the exec_drops_expired_grant test.
+ * Exit status of the re-exec'd image (exec_mode()).  A grant pending before
+ * execve, expired or not, must answer ENOENT after it (rule 9); the first
+ * runs of this suite found expired ones (ETIME markers) still there (EPERM),
+ * fixed since: markers stay on the process's list that exec empties.
  */
 #define EXEC_OK		0
 #define EXEC_BAD	3
-#define EXEC_KNOWN_BUG	4
 
 static void reap(pid_t pid, const char *what)
 {
 	int st = cg_wait(pid);
 
-	if (st == EXEC_KNOWN_BUG && !strcmp(what, "exec"))
-		__atomic_fetch_add(&sh->exec_known_bug, 1, __ATOMIC_RELAXED);
-	else if (st)
+	if (st)
 		fail("%s child exited with status %d", what, st);
 }
 
@@ -691,10 +684,9 @@ static void __attribute__((constructor)) exec_mode(void)
 			_exit(EXEC_BAD);
 		}
 		/* EBADF: the descriptor had FD_CLOEXEC (MSG_CMSG_CLOEXEC) */
-		if (errno == EPERM && now >= g->expires_ns)
-			_exit(EXEC_KNOWN_BUG);
 		if (errno != ENOENT && errno != EBADF) {
-			fprintf(stderr, "stress exec: acceptid of the grant pending before execve: %s, expected ENOENT\n",
+			fprintf(stderr, "stress exec: acceptid of the grant pending before execve (%s): %s, expected ENOENT\n",
+				now >= g->expires_ns ? "expired" : "live",
 				strerrorname_np(errno));
 			_exit(EXEC_BAD);
 		}
@@ -1025,9 +1017,6 @@ TEST(stress)
 	       nprocs, nthreads, nprocs * nthreads, total);
 	for (k = 0; k < O_NR; k++)
 		printf(" %s %" PRIu64, op_names[k], per[k]);
-	if (sh->exec_known_bug)
-		printf("\n# stress: known kernel bug seen %" PRIu64 " times: a grant pending and expired before execve is still found after it (EPERM, not ENOENT); see exec_drops_expired_grant",
-		       sh->exec_known_bug);
 	printf("\n# stress: %" PRIu64 " grants received; grants during the run: issued %llu accepted %llu rejected %llu expired %llu dropped %llu; %" PRIu64 " counter reads balanced\n",
 	       got, (unsigned long long)(c.issued - c0.issued),
 	       (unsigned long long)(c.accepted - c0.accepted),
@@ -1096,8 +1085,6 @@ TEST(exec_drops_expired_grant)
 	close(sv[1]);
 	ASSERT_EQ(0, cg_wait_outstanding(c0.outstanding, 10000, &c));
 	ASSERT_TRUE(cg_counters_balanced(&c));
-	if (st == EXEC_KNOWN_BUG)
-		SKIP(return, "known kernel bug: a grant pending and expired before execve is still found after it: acceptid answers EPERM, not ENOENT (rule 9: exec destroys pending grants, expired ones included)");
 	ASSERT_EQ(EXEC_OK, st) TH_LOG("child: %d (10 setup, 11 not reaped, 12 execve, 3 unexpected errno)",
 				      st);
 }
