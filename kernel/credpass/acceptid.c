@@ -236,14 +236,14 @@ static bool cg_is_gain(const struct cred_grant *g, const struct cred *old)
 }
 
 /* Checks on a taken grant; any failure uses it up. */
-static int cg_accept(struct cred_grant *g, const struct credgrant *expect,
-		     size_t size, unsigned int flags)
+static int cg_accept(struct cred_grant *g, bool other_process,
+		     const struct credgrant *expect, size_t size,
+		     unsigned int flags)
 {
 	struct cred *new;
 	int err;
 
-	if (g->owner != READ_ONCE(current->signal->credgrant) ||
-	    g->exec_id != READ_ONCE(current->self_exec_id))
+	if (other_process)
 		return -EPERM;
 	if (credgrant_check_expired(g, ktime_get_boottime_ns()))
 		return -ETIME;
@@ -258,6 +258,15 @@ static int cg_accept(struct cred_grant *g, const struct credgrant *expect,
 	err = cg_check_mapping(g, expect);
 	if (err)
 		return err;
+	/*
+	 * Only in the issuer's user namespace or below: ids the issuer was
+	 * allowed to give there (its own, or any of the namespace's with
+	 * CAP_SETUID there) must not escape to an ancestor or a sibling,
+	 * where they would be counted and limited as users of their own, not
+	 * as the namespace owner's.
+	 */
+	if (!in_userns(g->issuer_ns, current_user_ns()))
+		return -EPERM;
 	if (flags & ACCEPTID_EXEC) {
 		/* One staged identity per thread: it cannot be swapped. */
 		if (current->credgrant_exec)
@@ -330,6 +339,7 @@ SYSCALL_DEFINE4(acceptid, int, fd, const struct credgrant __user *, uexpect,
 		size_t, usize, unsigned int, flags)
 {
 	struct credgrant *expect;
+	bool other_process;
 	struct cred_grant *g;
 	struct socket *sock;
 	size_t size;
@@ -355,11 +365,12 @@ SYSCALL_DEFINE4(acceptid, int, fd, const struct credgrant __user *, uexpect,
 	err = -ENOENT;
 	if (sock->sk->sk_family != AF_UNIX)
 		goto out_sock;
-	g = credgrant_take(&unix_sk(sock->sk)->credgrant, expect->id);
+	g = credgrant_take(&unix_sk(sock->sk)->credgrant, expect->id,
+			   &other_process);
 	if (!g)
 		goto out_sock;
 
-	err = cg_accept(g, expect, size, flags);
+	err = cg_accept(g, other_process, expect, size, flags);
 	g->staged = !err && (flags & ACCEPTID_EXEC);
 	if (!err)
 		credgrant_finish(g, (flags & ACCEPTID_REJECT) ? CG_REJECTED :

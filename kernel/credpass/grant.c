@@ -365,6 +365,8 @@ static void cg_free(struct cred_grant *g)
 	cg_quota_release(g);
 	if (g->exec_ns)
 		put_user_ns(g->exec_ns);
+	if (g->issuer_ns)
+		put_user_ns(g->issuer_ns);
 	/* The id table may still be walked by a concurrent lookup or resize. */
 	call_rcu(&g->rcu, cg_free_rcu);
 }
@@ -627,6 +629,7 @@ int credgrant_scm_send(struct socket *sock, struct cmsghdr *cmsg,
 				     READ_ONCE(credgrant_ttl_max_ms));
 	g->granter_euid = cred->euid;
 	g->granter_egid = cred->egid;
+	g->issuer_ns = get_user_ns(cred->user_ns);
 	g->granter_tgid = get_pid(task_tgid(current));
 	g->granter_pid_init = task_tgid_nr(current);
 	g->granter_auid = audit_get_loginuid(current);
@@ -884,22 +887,30 @@ void credgrant_task_exit(struct task_struct *tsk, bool group_dead)
  * credgrant_take - take a grant pending (or expired) on @cs by id
  * @cs: the socket's grants
  * @id: the id from the caller's description
+ * @other_process: set when the caller is not the process (and exec
+ *                 generation) the grant was delivered to
  *
  * From here on only the caller decides the grant's fate: the expiry timer
- * leaves a TAKEN grant alone.
+ * leaves a TAKEN grant alone. The binding is compared while the grant is
+ * still on its owner's list: an owner is freed only after its list is
+ * emptied, so its address cannot have been reused by another process.
  * Return: the grant, unlinked, with the binding reference now the
  * caller's; NULL when there is no such grant on this socket.
  */
-struct cred_grant *credgrant_take(struct credgrant_sock *cs, u64 id)
+struct cred_grant *credgrant_take(struct credgrant_sock *cs, u64 id,
+				  bool *other_process)
 {
 	struct cred_grant *g;
 
 	spin_lock_bh(&credgrant_lock);
 	g = rhashtable_lookup_fast(&cg_table, &id, cg_ht_params);
-	if (g && g->csk == cs && g->state == CG_BOUND)
+	if (g && g->csk == cs && g->state == CG_BOUND) {
+		*other_process = g->owner != current->signal->credgrant ||
+				 g->exec_id != current->self_exec_id;
 		cg_unbind(g, CG_TAKEN);
-	else
+	} else {
 		g = NULL;
+	}
 	spin_unlock_bh(&credgrant_lock);
 	return g;
 }

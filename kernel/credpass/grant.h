@@ -79,6 +79,8 @@ struct cred_grant {
 
 	/* Quota: the issuer's UCOUNT_CREDGRANTS while live. */
 	struct ucounts *ucounts;
+	/* Where the issuer's privilege was checked: acceptable there and below. */
+	struct user_namespace *issuer_ns;
 
 	/* The receiver, once BOUND. */
 	struct credgrant_sock *csk;
@@ -143,7 +145,8 @@ int credgrant_bind(struct cred_grant *g, struct credgrant_sock *cs,
 void credgrant_unbind_drop(struct cred_grant *g, int err);
 
 /* Lookup and fate, for acceptid. */
-struct cred_grant *credgrant_take(struct credgrant_sock *cs, u64 id);
+struct cred_grant *credgrant_take(struct credgrant_sock *cs, u64 id,
+				  bool *other_process);
 bool credgrant_check_expired(struct cred_grant *g, u64 now);
 void credgrant_finish(struct cred_grant *g, enum credgrant_fate fate,
 		      int err);

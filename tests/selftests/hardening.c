@@ -1466,6 +1466,66 @@ TEST_F(h, exec_in_other_userns_eperm)
 	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
 }
 
+/*
+ * A grant issued inside a user namespace (root there, any of its ids) is
+ * not applied in an ancestor: there the subordinate uid would be a user
+ * of its own, outside the owner's limits. Root of the initial namespace
+ * receives a uid-100000 grant from a container's root: EPERM, used up.
+ */
+TEST_F(h, grant_from_child_userns_not_applied_outside)
+{
+	struct credgrant d;
+	struct cg_counters c;
+	struct cg_rcv rcv;
+	int go[2], ready[2];
+	char buf[MSGLEN], ch;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(ready));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct cg_req req;
+
+		close(self->r);
+		if (unshare(CLONE_NEWUSER) || write(ready[1], "u", 1) != 1 ||
+		    read(go[0], &ch, 1) != 1 || setresgid(0, 0, 0) ||
+		    setresuid(0, 0, 0))
+			_exit(10);
+		cg_req_init(&req, CREDGRANT_UID | CREDGRANT_GID, CREDGRANT_SELF,
+			    CREDGRANT_SELF, 0, NULL, 0);
+		_exit(cg_send_grant(self->s, MSG, MSGLEN, &req, 0) == MSGLEN ?
+		      0 : 11);
+	}
+	ASSERT_EQ(1, read(ready[0], &ch, 1));
+	ASSERT_EQ(0, cg_write_maps(pid, "0 100000 10\n", "0 100000 10\n"));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(0, cg_wait(pid));
+	ASSERT_EQ(MSGLEN, cg_recv(self->r, buf, sizeof(buf), 0, CG_CTRL_BIG,
+				  &rcv));
+	ASSERT_EQ(1, rcv.ngrants);
+	memcpy(&d, rcv.desc, sizeof(d));
+	EXPECT_EQ(100000, d.uid);
+	EXPECT_EQ(100000, d.granter_uid);
+	/* root here could setresuid(100000) itself: not a gain, still no */
+	errno = 0;
+	EXPECT_EQ(-1, cg_acceptid(self->r, rcv.desc, rcv.grant_len, 0))
+		TH_LOG("hole: root of the initial namespace took uid %u from a container's grant (now uid %u)",
+		       d.uid, getuid());
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(0, getuid());
+	errno = 0;
+	EXPECT_EQ(-1, cg_acceptid(self->r, rcv.desc, rcv.grant_len, 0));
+	EXPECT_EQ(ENOENT, errno);
+	ASSERT_EQ(0, cg_counters_now(&c));
+	EXPECT_COUNTERS(&self->before, 1, 0, 1, 0, 0);
+	close(go[0]);
+	close(go[1]);
+	close(ready[0]);
+	close(ready[1]);
+}
+
 /* EXEC with REJECT or AUDIT_POP: EINVAL before any lookup. */
 TEST_F(h, exec_flag_combinations_einval)
 {
