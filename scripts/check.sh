@@ -113,17 +113,18 @@ vm_pass() {
 	suites+=(--suites "$dir/vm.tap" --suites "$dir/console.tap")
 	kunit+=(--kunit "${pfx}kunit=$dir/console.log")
 }
-suites=(--suites "$OUT/unit.tap" --suites "$OUT/upstream-skipped.tap")
+suites=(--suites "$OUT/unit.tap")
 kunit=()
 
 # --- the plain kernel: our suites, then the upstream kselftests, one boot -----
 echo "== VM (plain kernel): ${SUITES:-no suites} and $nup upstream kselftest programs (console log: $OUT/plain/console.log)"
 vm_pass plain "" -- --timeout 120
+suites+=(--suites "$OUT/upstream-skipped.tap")
 
 # --- the debug kernel: our suites again, then kmemleak ---------------------------
 echo "== VM (debug kernel: KASAN, UBSAN, lockdep, ...): ${SUITES:-no suites} (console log: $OUT/debug/console.log)"
 expect+=(--expect debug/kmemleak)
-vm_pass debug debug/ VM_KERNEL="$B/kernel-debug/obj/arch/x86/boot/bzImage" VM_TIMEOUT=1200 \
+vm_pass debug debug/ VM_KERNEL="$B/kernel-debug/obj/arch/x86/boot/bzImage" VM_MEM=1G VM_TIMEOUT=1200 \
 	-- --prefix debug/ --no-upstream --kmemleak --timeout 300
 
 echo "== summary"
