@@ -142,18 +142,19 @@ vm_pass() {
 	suites+=(--suites "$dir/vm.tap" --suites "$dir/console.tap")
 	kunit+=(--kunit "${pfx}kunit=$dir/console.log")
 }
-suites=(--suites "$OUT/unit.tap" --suites "$OUT/fuzz.tap" --suites "$OUT/upstream-skipped.tap")
+suites=(--suites "$OUT/unit.tap" --suites "$OUT/fuzz.tap")
 kunit=()
 
 # --- the plain kernel: our suites, then the upstream kselftests, one boot -----
 echo "== VM (plain kernel): ${SUITES:-no suites} and $nup upstream kselftest programs (console log: $OUT/plain/console.log)"
 vm_pass plain "" -- --timeout 600
+suites+=(--suites "$OUT/upstream-skipped.tap")
 
 # --- the debug kernel: our suites again, then kmemleak ---------------------------
 if [ "${DEBUG_KERNEL:-0}" = 1 ]; then
 	echo "== VM (debug kernel: KASAN, UBSAN, lockdep, ...): ${SUITES:-no suites} (console log: $OUT/debug/console.log)"
 	expect+=(--expect debug/kmemleak)
-	vm_pass debug debug/ VM_KERNEL="$B/kernel-debug/obj/arch/x86/boot/bzImage" VM_TIMEOUT=2700 \
+	vm_pass debug debug/ VM_KERNEL="$B/kernel-debug/obj/arch/x86/boot/bzImage" VM_MEM=1G VM_TIMEOUT=2700 \
 		-- --prefix debug/ --no-upstream --kmemleak --timeout 900
 else
 	echo "== debug kernel pass not run (make check DEBUG_KERNEL=1 runs it)"

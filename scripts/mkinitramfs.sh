@@ -35,7 +35,32 @@ fi
 BASH_STATIC=${BASH_STATIC:-/bin/bash-static}
 [ -x "$BASH_STATIC" ] || { echo "mkinitramfs: $BASH_STATIC not found (bash-static)" >&2; exit 1; }
 
+TRUE=/usr/bin/true
 abs() { case "$1" in /*) echo "$1" ;; *) echo "$REPO/$1" ;; esac; }
+
+declare -A dirs=() libs=()
+mkdirs() {	# the parents of guest path $1
+	local d=${1%/*} acc= p
+	IFS=/ read -ra parts <<<"${d#/}"
+	for p in "${parts[@]}"; do
+		acc=$acc/$p
+		[ -n "${dirs[$acc]:-}" ] || { dirs[$acc]=1; echo "dir $acc 755 0 0"; }
+	done
+}
+add_libs() {	# the shared libraries of a dynamically linked program, once
+	local lib
+	for lib in $(LC_ALL=C ldd "$1" 2>/dev/null | grep -o '/[^ ]*' | sort -u); do
+		[ -f "$lib" ] && [ -z "${libs[$lib]:-}" ] || continue
+		libs[$lib]=1
+		mkdirs "$lib"
+		echo "file $lib $(readlink -f "$lib") 755 0 0"
+	done
+}
+for p in /bin /sbin /usr /usr/bin /usr/sbin /usr/lib /usr/local /usr/local/bin \
+	/usr/lib/credpass /usr/lib/credpass/bin /usr/lib/credpass/tests \
+	/etc /etc/credpass /proc /sys /dev /run /var /mnt /root /tmp; do
+	dirs[$p]=1
+done
 
 {
 	for d in /bin /sbin /usr /usr/bin /usr/sbin /usr/lib /usr/local /usr/local/bin \
@@ -50,8 +75,12 @@ abs() { case "$1" in /*) echo "$1" ;; *) echo "$REPO/$1" ;; esac; }
 	echo "file /bin/busybox $BUSYBOX 755 0 0"
 	echo "file /bin/bash $BASH_STATIC 755 0 0"
 	"$BUSYBOX" --list-full | sort | while read -r a; do
-		[ "$a" = bin/busybox ] || echo "slink /$a /bin/busybox 777 0 0"
+		case "$a" in bin/busybox|bin/true) ;; *) echo "slink /$a /bin/busybox 777 0 0" ;; esac
 	done
+	# coreutils' true, which exits 0 whatever its argv[0] (busybox's says
+	# "applet not found"): exec/non-regular execs a symlink to it
+	echo "file /bin/true $(readlink -f $TRUE) 755 0 0"
+	add_libs $TRUE
 	echo "file /init $REPO/tests/vm/init 755 0 0"
 	echo "file /etc/passwd $REPO/tests/vm/passwd 644 0 0"
 	echo "file /etc/group $REPO/tests/vm/group 644 0 0"
@@ -74,18 +103,7 @@ abs() { case "$1" in /*) echo "$1" ;; *) echo "$REPO/$1" ;; esac; }
 		echo "file $up/suites $(abs "$f") 644 0 0"
 		root=$1
 		shift
-		declare -A dirs=() libs=()
-		mkdirs() {	# the parents of guest path $1
-			local d=${1%/*} acc= p
-			IFS=/ read -ra parts <<<"${d#/}"
-			for p in "${parts[@]}"; do
-				acc=$acc/$p
-				[ -n "${dirs[$acc]:-}" ] || { dirs[$acc]=1; echo "dir $acc 755 0 0"; }
-			done
-		}
-		for p in /bin /sbin /usr /usr/bin /usr/sbin /usr/lib /usr/lib/credpass $up; do
-			dirs[$p]=1
-		done
+		dirs[$up]=1
 		for rel in "$@"; do
 			host=$(abs "$root/$rel")
 			mkdirs "$up/$rel"
@@ -96,13 +114,7 @@ abs() { case "$1" in /*) echo "$1" ;; *) echo "$REPO/$1" ;; esac; }
 				echo "dir $up/$rel $(stat -c %a "$host") 0 0"
 			else
 				echo "file $up/$rel $host $(stat -c %a "$host") 0 0"
-				# shared libraries of a dynamically linked program
-				for lib in $(LC_ALL=C ldd "$host" 2>/dev/null | grep -o '/[^ ]*' | sort -u); do
-					[ -f "$lib" ] && [ -z "${libs[$lib]:-}" ] || continue
-					libs[$lib]=1
-					mkdirs "$lib"
-					echo "file $lib $(readlink -f "$lib") 755 0 0"
-				done
+				add_libs "$host"
 			fi
 		done
 	fi
