@@ -620,9 +620,10 @@ static void do_recv(struct fz *z)
 /* ------------------------------------------------------------------ */
 /* acceptid                                                             */
 
+/* EBUSY: ACCEPTID_EXEC while a grant is already staged on the thread. */
 static const int accept_errnos[] = {
 	ENOENT, ETIME, ESTALE, EPERM, EOVERFLOW, EAGAIN, EINVAL, E2BIG,
-	ENOTSOCK, EBADF, EFAULT, EOPNOTSUPP, 0
+	ENOTSOCK, EBADF, EFAULT, EOPNOTSUPP, EBUSY, 0
 };
 
 /* The ids after taking g from ids. */
@@ -729,6 +730,8 @@ static void do_accept(struct fz *z)
 		want_err = EINVAL;
 	else if (flags == ACCEPTID_AUDIT_POP)
 		want_err = EINVAL;	/* not called as (-1, NULL, 0) */
+	else if ((flags & ACCEPTID_REJECT) && (flags & ACCEPTID_EXEC))
+		want_err = EINVAL;
 
 	sh->calls[2]++;
 	ret = syscall(__NR_acceptid, fd, ptr, size, flags);

@@ -45,6 +45,7 @@ struct racer {
 	/* per round, result */
 	long ret;
 	int err;
+	int pin_err;		/* sched_setaffinity() of the racer */
 	bool quit;
 };
 
@@ -64,7 +65,7 @@ static void *racer_fn(void *arg)
 	struct racer *r = arg;
 
 	if (pin(r->cpu))
-		r->err = errno;
+		r->pin_err = errno;
 	for (;;) {
 		pthread_barrier_wait(r->go);
 		if (r->quit)
@@ -126,8 +127,8 @@ FIXTURE_TEARDOWN(race)
 	pthread_barrier_wait(&self->go);
 	pthread_join(self->a.th, NULL);
 	pthread_join(self->b.th, NULL);
-	EXPECT_EQ(0, self->a.err);
-	EXPECT_EQ(0, self->b.err);
+	EXPECT_EQ(0, self->a.pin_err);
+	EXPECT_EQ(0, self->b.pin_err);
 	EXPECT_EQ(0, cg_counters_now(&c));
 	expect_balanced(_metadata, &c);
 }

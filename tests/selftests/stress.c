@@ -179,10 +179,24 @@ static bool errno_ok(int e, const int *allowed)
 /* ------------------------------------------------------------------ */
 /* grants                                                               */
 
+/*
+ * Grants issued inside a child user namespace (op_userns) carry this ttl:
+ * they are applied only in that namespace or below, so a receiver
+ * elsewhere gets EPERM for them (docs/semantics.md), and only for them.
+ */
+#define TTL_FROM_CHILD_NS	29999
+
+static bool from_child_ns(const struct credgrant *g)
+{
+	return g->expires_ns - g->issued_ns ==
+	       (uint64_t)TTL_FROM_CHILD_NS * 1000000;
+}
+
 static void random_req(struct cg_rng *r, struct cg_req *req, bool selfonly)
 {
 	uint32_t groups[8], n = cg_rng_below(r, 5), i;
-	uint32_t ttl = cg_rng_pct(r, 50) ? 1 + cg_rng_below(r, 300) : 30000;
+	uint32_t ttl = selfonly ? TTL_FROM_CHILD_NS :
+		       cg_rng_pct(r, 50) ? 1 + cg_rng_below(r, 300) : 30000;
 
 	for (i = 0; i < n; i++)
 		groups[i] = cg_rng_below(r, 6);
@@ -401,11 +415,16 @@ static void op_accept(struct worker *w, struct tstate *t, enum op kind)
 		if (t0 >= g->expires_ns)
 			fail("acceptid(flags %#x) took a grant %" PRIu64 " ns after it expired",
 			     flags, t0 - g->expires_ns);
+		if (!flags && from_child_ns(g))
+			fail("a grant issued in a child user namespace was applied outside it (id %#" PRIx64 ")",
+			     (uint64_t)g->id);
 		if (!flags)
 			check_thread_ids(g);
 		return;
 	}
 	if (kind == O_STALE && (e == ESTALE || e == ETIME))
+		return;
+	if (e == EPERM && !flags && from_child_ns(g))
 		return;
 	if (!errno_ok(e, accept_errnos)) {
 		fail("acceptid(kind %#x uid %u gid %u, flags %#x): %s",
@@ -600,6 +619,9 @@ static void op_userns(struct worker *w, struct tstate *t)
 							     mapped ? 0 :
 							     ACCEPTID_REJECT);
 
+					if (r && errno == EPERM && mapped &&
+					    from_child_ns(g))
+						continue;	/* a sibling's */
 					if (r && !cg_errno_in(errno, accept_errnos))
 						fail("acceptid in a user namespace (kind %#x uid %u gid %u): %s",
 						     g->kind, g->uid, g->gid,
