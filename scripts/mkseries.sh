@@ -66,6 +66,6 @@ done
 rm -rf "$OUT"
 mkdir -p "$OUT"
 git -C "$tmp" format-patch -q --cover-letter -o "$OUT" "$base..HEAD"
-sed -i 's/\*\*\* SUBJECT HERE \*\*\*/credpass: kernel-issued credential grants over AF_UNIX/; s/\*\*\* BLURB HERE \*\*\*/See 0001 for what credpass is; 0002-0008 hook it into the socket layer, exec, exit, the syscall tables and the LSM framework./' "$OUT"/0000-cover-letter.patch
+sed -i 's/\*\*\* SUBJECT HERE \*\*\*/credpass: kernel-issued credential grants over AF_UNIX/; s/\*\*\* BLURB HERE \*\*\*/See 0001 for what credpass is; the patches after it hook it into\nthe socket layer, exec, exit, the syscall tables, the LSM framework,\nucounts and seccomp./' "$OUT"/0000-cover-letter.patch
 n=$(find "$OUT" -name '0*.patch' ! -name '0000-*' | wc -l)
 echo "mkseries: $n patches and a cover letter in $OUT"
