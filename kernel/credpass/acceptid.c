@@ -218,14 +218,10 @@ int credgrant_apply(const struct cred_grant *g, struct cred *new)
  */
 static bool cg_is_gain(const struct cred_grant *g, const struct cred *old)
 {
-	if ((g->kind & CREDGRANT_UID) &&
-	    !uid_eq(g->uid, old->uid) && !uid_eq(g->uid, old->euid) &&
-	    !uid_eq(g->uid, old->suid) &&
+	if ((g->kind & CREDGRANT_UID) && !credgrant_uid_is_own(old, g->uid) &&
 	    !ns_capable_setid(old->user_ns, CAP_SETUID))
 		return true;
-	if ((g->kind & CREDGRANT_GID) &&
-	    !gid_eq(g->gid, old->gid) && !gid_eq(g->gid, old->egid) &&
-	    !gid_eq(g->gid, old->sgid) &&
+	if ((g->kind & CREDGRANT_GID) && !credgrant_gid_is_own(old, g->gid) &&
 	    !ns_capable_setid(old->user_ns, CAP_SETGID))
 		return true;
 	if ((g->kind & CREDGRANT_GROUPS) &&

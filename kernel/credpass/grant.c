@@ -187,6 +187,12 @@ bool credgrant_expired(const struct cred_grant *g, u64 now_ns)
 	return now_ns >= g->expires_ns;
 }
 
+/* Groups a grant carries now: none without GROUPS, none in a tombstone. */
+static u32 cg_ngroups(const struct cred_grant *g)
+{
+	return g->groups ? g->groups->ngroups : 0;
+}
+
 /**
  * credgrant_check_expect - is @expect exactly what the receiver was shown?
  * @expect: the caller's description, normalised to sizeof + 4 * ngroups
@@ -202,7 +208,7 @@ int credgrant_check_expect(const struct credgrant *expect, size_t size,
 			   const struct cred_grant *g)
 {
 	struct user_namespace *ns = current_user_ns();
-	u32 i, n = g->groups ? g->groups->ngroups : 0;
+	u32 i, n = cg_ngroups(g);
 
 	if (size != sizeof(*expect) + sizeof(u32) * n ||
 	    memcmp(expect, &g->desc, sizeof(*expect)))
@@ -280,7 +286,7 @@ static void cg_audit(const struct cred_grant *g, const char *op, int err)
 			 op, g->id, g->kind,
 			 (int)from_kuid(&init_user_ns, g->uid),
 			 (int)from_kgid(&init_user_ns, g->gid),
-			 g->groups ? g->groups->ngroups : 0,
+			 cg_ngroups(g),
 			 g->granter_pid_init,
 			 (int)from_kuid(&init_user_ns, g->granter_euid),
 			 (int)from_kuid(&init_user_ns, g->granter_auid),
@@ -520,13 +526,15 @@ static void cg_timer_fn(struct timer_list *t)
 
 /* ---- Issuing ---- */
 
-static bool cg_uid_is_own(const struct cred *c, kuid_t uid)
+/* Is @uid one of @c's real, effective and saved uids (setresuid's test)? */
+bool credgrant_uid_is_own(const struct cred *c, kuid_t uid)
 {
 	return uid_eq(uid, c->uid) || uid_eq(uid, c->euid) ||
 	       uid_eq(uid, c->suid);
 }
 
-static bool cg_gid_is_own(const struct cred *c, kgid_t gid)
+/* Likewise for gids. */
+bool credgrant_gid_is_own(const struct cred *c, kgid_t gid)
 {
 	return gid_eq(gid, c->gid) || gid_eq(gid, c->egid) ||
 	       gid_eq(gid, c->sgid);
@@ -550,7 +558,7 @@ static int cg_fill_ids(struct cred_grant *g, const struct credgrant_request *req
 						      make_kuid(ns, req->uid);
 		if (!uid_valid(g->uid))
 			return -EINVAL;
-		if (!cg_uid_is_own(cred, g->uid) && !ns_capable(ns, CAP_SETUID))
+		if (!credgrant_uid_is_own(cred, g->uid) && !ns_capable(ns, CAP_SETUID))
 			return -EPERM;
 	}
 	if (req->kind & CREDGRANT_GID) {
@@ -558,7 +566,7 @@ static int cg_fill_ids(struct cred_grant *g, const struct credgrant_request *req
 						      make_kgid(ns, req->gid);
 		if (!gid_valid(g->gid))
 			return -EINVAL;
-		if (!cg_gid_is_own(cred, g->gid) && !ns_capable(ns, CAP_SETGID))
+		if (!credgrant_gid_is_own(cred, g->gid) && !ns_capable(ns, CAP_SETGID))
 			return -EPERM;
 	}
 	if (!g->groups)
@@ -689,8 +697,7 @@ size_t credgrant_desc_size(struct cred_grant *g)
 	size_t size;
 
 	spin_lock_bh(&credgrant_lock);
-	size = sizeof(struct credgrant) +
-	       sizeof(u32) * (g->groups ? g->groups->ngroups : 0);
+	size = sizeof(struct credgrant) + sizeof(u32) * cg_ngroups(g);
 	spin_unlock_bh(&credgrant_lock);
 	return size;
 }
@@ -700,7 +707,7 @@ static void cg_describe_locked(const struct cred_grant *g, struct credgrant *d,
 			       size_t size)
 {
 	struct user_namespace *ns = current_user_ns();
-	u32 i, n = g->groups ? g->groups->ngroups : 0;
+	u32 i, n = cg_ngroups(g);
 
 	lockdep_assert_held(&credgrant_lock);
 	if (WARN_ON_ONCE(size < sizeof(*d) + sizeof(u32) * n))

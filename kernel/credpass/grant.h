@@ -131,6 +131,8 @@ int credgrant_check_expect(const struct credgrant *expect, size_t size,
 			   const struct cred_grant *g);
 int credgrant_set_ids(const struct cred_grant *g, struct cred *new);
 int credgrant_apply(const struct cred_grant *g, struct cred *new);
+bool credgrant_uid_is_own(const struct cred *c, kuid_t uid);
+bool credgrant_gid_is_own(const struct cred *c, kgid_t gid);
 bool credgrant_groups_equal(const struct group_info *a,
 			    const struct group_info *b);
 void credgrant_stats_read(struct credgrant_stats *st);
