@@ -24,7 +24,7 @@ static const struct {
 	{ E2BIG, "non-zero bytes in an extension of the structure that this kernel does not know" },
 	{ EDQUOT, "the issuing user has too many live grants (max_credgrants)" },
 	{ EBADMSG, "malformed control data (every descriptor it carried was closed)" },
-	{ EOPNOTSUPP, "this kernel does not support that yet (audit-only grants, ACCEPTID_AUDIT_POP)" },
+	{ EOPNOTSUPP, "not supported by this kernel" },
 	{ ENOPROTOOPT, "SO_PASSCREDGRANT works only on AF_UNIX sockets" },
 	{ ENOBUFS, "the buffer is too small" },
 	{ ERANGE, "the user has more groups than the buffer holds" },

@@ -248,9 +248,17 @@ static int cg_accept(struct cred_grant *g, bool other_process,
 		return err;
 	if (flags & ACCEPTID_REJECT)
 		return 0;
-	/* Audit-only grants are applied by the audit support, not here yet. */
+	/*
+	 * An audit-only grant sets the thread's on-behalf-of subject and no
+	 * credential: nothing for exec to guard, nothing for the security
+	 * modules' credential hook to judge, and, being the kernel's record
+	 * of the issuer and not the issuer's choice, acceptable in any user
+	 * namespace. One subject at a time: a service pops the last client's
+	 * before it acts for the next, or its records would name the wrong
+	 * one.
+	 */
 	if (g->kind & CREDGRANT_AUDIT)
-		return (flags & ACCEPTID_EXEC) ? -EINVAL : -EOPNOTSUPP;
+		return (flags & ACCEPTID_EXEC) ? -EINVAL : credgrant_obo_set(g);
 	err = cg_check_mapping(g, expect);
 	if (err)
 		return err;
@@ -346,7 +354,7 @@ SYSCALL_DEFINE4(acceptid, int, fd, const struct credgrant __user *, uexpect,
 	if (flags & ACCEPTID_AUDIT_POP) {
 		if (flags != ACCEPTID_AUDIT_POP || fd != -1 || uexpect || usize)
 			return -EINVAL;
-		return -EOPNOTSUPP;
+		return credgrant_obo_pop();
 	}
 	if ((flags & ACCEPTID_REJECT) && (flags & ACCEPTID_EXEC))
 		return -EINVAL;

@@ -267,7 +267,13 @@ void credgrant_stats_read(struct credgrant_stats *st)
 	spin_unlock_bh(&credgrant_lock);
 }
 
-static void cg_audit(const struct cred_grant *g, const char *op, int err)
+/*
+ * One AUDIT_CREDGRANT record. Never under credgrant_lock: the caller holds
+ * a reference, and what the record shows is settled (the issue record is
+ * written before the grant is queued, a fate's once it is decided).
+ */
+static void cg_audit(const struct cred_grant *g, const char *op, int err,
+		     gfp_t gfp)
 {
 	struct audit_buffer *ab;
 
@@ -275,34 +281,99 @@ static void cg_audit(const struct cred_grant *g, const char *op, int err)
 		return;
 	/*
 	 * An expiry from the timer is no part of whatever syscall the timer
-	 * interrupted: no context outside task context.
+	 * interrupted, nor done for anyone: no context and no subject
+	 * outside task context.
 	 */
-	ab = audit_log_start(in_task() ? audit_context() : NULL, GFP_ATOMIC,
+	ab = audit_log_start(in_task() ? audit_context() : NULL, gfp,
 			     AUDIT_CREDGRANT);
 	if (!ab)
 		return;
 	audit_log_format(ab,
-			 "op=%s grant=%llu kind=0x%x uid=%d gid=%d ngroups=%d granter_pid=%d granter_uid=%d granter_auid=%d granter_ses=%u receiver_pid=%d",
+			 "op=%s grant=%llu kind=0x%x uid=%u gid=%u ngroups=%u granter_pid=%d granter_uid=%u granter_auid=%u granter_ses=%u receiver_pid=%d",
 			 op, g->id, g->kind,
-			 (int)from_kuid(&init_user_ns, g->uid),
-			 (int)from_kgid(&init_user_ns, g->gid),
-			 cg_ngroups(g),
-			 g->granter_pid_init,
-			 (int)from_kuid(&init_user_ns, g->granter_euid),
-			 (int)from_kuid(&init_user_ns, g->granter_auid),
-			 g->granter_ses, g->receiver_pid_init);
+			 from_kuid(&init_user_ns, g->uid),
+			 from_kgid(&init_user_ns, g->gid),
+			 g->ngroups, g->granter_pid_init,
+			 from_kuid(&init_user_ns, g->granter_euid),
+			 from_kuid(&init_user_ns, g->granter_auid),
+			 g->granter_ses, READ_ONCE(g->receiver_pid_init));
+	if (g->kind & CREDGRANT_AUDIT)
+		audit_log_format(ab, " origin_pid=%d origin_uid=%u",
+				 g->origin_pid,
+				 from_kuid(&init_user_ns, g->origin_uid));
 	if (g->staged)
 		audit_log_format(ab, " exec=1");
+	if (in_task())
+		audit_log_obo(ab);
 	if (err)
 		audit_log_format(ab, " err=%d", -err);
 	audit_log_format(ab, " res=%d", !err);
 	audit_log_end(ab);
 }
 
+/* The record of the fate cg_set_fate() decided, once the lock is dropped. */
+static void cg_audit_fate(const struct cred_grant *g, gfp_t gfp)
+{
+	static const char *const ops[] = {
+		[CG_ACCEPTED]	= "accept",
+		[CG_REJECTED]	= "reject",
+		[CG_EXPIRED]	= "expire",
+		[CG_DROPPED]	= "drop",
+	};
+	int err = g->fate_err;
+
+	if (WARN_ON_ONCE(g->fate == CG_LIVE))
+		return;
+	/* A rejection with an error is an acceptid that failed. */
+	cg_audit(g, g->fate == CG_REJECTED && err ? "accept" : ops[g->fate],
+		 err, gfp);
+}
+
 /* A staged grant meets execve (op=exec) or its thread's exit (op=unstage). */
 void credgrant_audit_exec(const struct cred_grant *g, const char *op, int err)
 {
-	cg_audit(g, op, err);
+	cg_audit(g, op, err, GFP_KERNEL);
+}
+
+/*
+ * The on-behalf-of subject of the calling thread (task_struct.audit_obo):
+ * only the thread itself reads or writes it, and fork copies it.
+ */
+int credgrant_obo_set(const struct cred_grant *g)
+{
+	struct audit_obo *obo = &current->audit_obo;
+
+	if (obo->set)
+		return -EBUSY;
+	obo->auid = g->granter_auid;
+	obo->ses = g->granter_ses;
+	obo->uid = g->origin_uid;
+	obo->pid = g->origin_pid;
+	obo->set = true;
+	return 0;
+}
+
+/* ACCEPTID_AUDIT_POP: end the subject, with a record naming it. */
+int credgrant_obo_pop(void)
+{
+	struct audit_obo *obo = &current->audit_obo;
+	struct audit_buffer *ab;
+
+	if (!obo->set)
+		return -ENOENT;
+	if (audit_enabled) {
+		ab = audit_log_start(audit_context(), GFP_KERNEL,
+				     AUDIT_CREDGRANT);
+		if (ab) {
+			audit_log_format(ab, "op=pop pid=%d",
+					 task_tgid_nr(current));
+			audit_log_obo(ab);
+			audit_log_format(ab, " res=1");
+			audit_log_end(ab);
+		}
+	}
+	memset(obo, 0, sizeof(*obo));
+	return 0;
 }
 
 /* ---- Quota ---- */
@@ -391,27 +462,23 @@ void credgrant_put(struct cred_grant *g)
 }
 
 /*
- * Record what finally happened to @g, once: counters, quota, timer, audit.
+ * Record what finally happened to @g, once: counters, quota, timer.
  * @err is the failure that decided it, if any; a rejection with an error
- * is an acceptid that failed. The caller holds a reference of its own.
+ * is an acceptid that failed. The caller holds a reference of its own and,
+ * when this returns true, writes the audit record (cg_audit_fate()) after
+ * dropping the lock.
  */
 static bool cg_set_fate(struct cred_grant *g, enum credgrant_fate fate,
 			int err)
 {
-	static const char *const ops[] = {
-		[CG_ACCEPTED]	= "accept",
-		[CG_REJECTED]	= "reject",
-		[CG_EXPIRED]	= "expire",
-		[CG_DROPPED]	= "drop",
-	};
-
 	lockdep_assert_held(&credgrant_lock);
 	if (g->fate != CG_LIVE)
 		return false;
 	g->fate = fate;
+	g->fate_err = err;
 	cg_quota_release(g);
 	if (g->state == CG_NEW)
-		return true;		/* never issued: not counted */
+		return false;		/* never issued: not counted */
 
 	switch (fate) {
 	case CG_ACCEPTED:
@@ -431,7 +498,6 @@ static bool cg_set_fate(struct cred_grant *g, enum credgrant_fate fate,
 	/* The timer's reference, unless its callback is what runs now. */
 	if (timer_delete(&g->timer))
 		refcount_dec(&g->ref);
-	cg_audit(g, fate == CG_REJECTED && err ? "accept" : ops[fate], err);
 	return true;
 }
 
@@ -472,14 +538,17 @@ static struct cred_grant *cg_make_marker(struct cred_grant *g)
 	return old;
 }
 
-/* What an expiry leaves to free once the lock is dropped. */
+/* What an expiry leaves to record and free once the lock is dropped. */
 struct cg_reap {
 	struct cred_grant *evict;
 	struct group_info *groups;
+	bool audit;
 };
 
-static void cg_reap(struct cg_reap *r)
+static void cg_reap(struct cred_grant *g, struct cg_reap *r)
 {
+	if (r->audit)
+		cg_audit_fate(g, GFP_ATOMIC);
 	credgrant_put(r->evict);
 	if (r->groups)
 		put_group_info(r->groups);
@@ -497,7 +566,7 @@ static bool cg_expire(struct cred_grant *g, u64 now, struct cg_reap *r)
 		return true;
 	if (!credgrant_expired(g, now))
 		return false;
-	cg_set_fate(g, CG_EXPIRED, 0);
+	r->audit = cg_set_fate(g, CG_EXPIRED, 0);
 	r->groups = g->groups;
 	g->groups = NULL;
 	if (g->state == CG_BOUND)
@@ -520,7 +589,7 @@ static void cg_timer_fn(struct timer_list *t)
 		return;
 	}
 	spin_unlock_bh(&credgrant_lock);
-	cg_reap(&r);
+	cg_reap(g, &r);
 	credgrant_put(g);
 }
 
@@ -598,6 +667,30 @@ static bool cg_issuer_is_self(const struct cred *cred)
 	       !(current->flags & PF_IO_WORKER);
 }
 
+/*
+ * The audit subject a grant carries: the issuer's own login identity, or
+ * the subject it acts for itself, so that a chain of audit-only grants
+ * (client -> bus -> service) names the client at every step, never a
+ * relay. It is the kernel's record, not the issuer's choice: issuing an
+ * audit-only grant needs no privilege.
+ */
+static void cg_fill_subject(struct cred_grant *g, const struct cred *cred)
+{
+	const struct audit_obo *obo = &current->audit_obo;
+
+	if (obo->set) {
+		g->granter_auid = obo->auid;
+		g->granter_ses = obo->ses;
+		g->origin_uid = obo->uid;
+		g->origin_pid = obo->pid;
+		return;
+	}
+	g->granter_auid = audit_get_loginuid(current);
+	g->granter_ses = audit_get_sessionid(current);
+	g->origin_uid = cred->uid;
+	g->origin_pid = g->granter_pid_init;
+}
+
 /**
  * credgrant_scm_send - build a grant from an SCM_CREDGRANT cmsg
  * @sock: the sending socket
@@ -628,6 +721,8 @@ int credgrant_scm_send(struct socket *sock, struct cmsghdr *cmsg,
 	g = cg_alloc(req.kind, req.ngroups);
 	if (!g)
 		return -ENOMEM;
+	if (req.kind & CREDGRANT_GROUPS)
+		g->ngroups = req.ngroups;
 	err = cg_fill_ids(g, &req, cred);
 	if (err)
 		goto fail;
@@ -640,8 +735,7 @@ int credgrant_scm_send(struct socket *sock, struct cmsghdr *cmsg,
 	g->issuer_ns = get_user_ns(cred->user_ns);
 	g->granter_tgid = get_pid(task_tgid(current));
 	g->granter_pid_init = task_tgid_nr(current);
-	g->granter_auid = audit_get_loginuid(current);
-	g->granter_ses = audit_get_sessionid(current);
+	cg_fill_subject(g, cred);
 
 	err = cg_quota_charge(g, cred);
 	if (err)
@@ -659,11 +753,15 @@ fail:
 	return err;
 }
 
-/* Queued to a receiver that opted in: the grant is issued now. */
+/*
+ * Queued to a receiver that opted in: the grant is issued now. Its record
+ * comes first, while nothing else can reach the grant.
+ */
 void credgrant_issue(struct cred_grant *g)
 {
 	u64 now = ktime_get_boottime_ns();
 
+	cg_audit(g, "issue", 0, GFP_ATOMIC);
 	spin_lock_bh(&credgrant_lock);
 	g->issued_ns = now;
 	g->expires_ns = now + g->ttl_ns;
@@ -672,20 +770,23 @@ void credgrant_issue(struct cred_grant *g)
 	cg_stats.outstanding++;
 	refcount_inc(&g->ref);		/* the timer's */
 	mod_timer(&g->timer, jiffies + nsecs_to_jiffies(g->ttl_ns) + 1);
-	cg_audit(g, "issue", 0);
 	spin_unlock_bh(&credgrant_lock);
 }
 
 /* The carrier (scm cookie or skb) lets go of a grant it did not deliver. */
 void credgrant_release(struct cred_grant *g)
 {
+	bool audit;
+
 	if (!g)
 		return;
 	spin_lock_bh(&credgrant_lock);
-	cg_set_fate(g, CG_DROPPED, 0);
+	audit = cg_set_fate(g, CG_DROPPED, 0);
 	if (g->state == CG_NEW || g->state == CG_QUEUED)
 		g->state = CG_GONE;
 	spin_unlock_bh(&credgrant_lock);
+	if (audit)
+		cg_audit_fate(g, GFP_ATOMIC);
 	credgrant_put(g);
 }
 
@@ -780,10 +881,13 @@ int credgrant_bind(struct cred_grant *g, struct credgrant_sock *cs,
 	}
 	err = rhashtable_insert_fast(&cg_table, &g->hnode, cg_ht_params);
 	if (err) {
-		cg_set_fate(g, CG_DROPPED, err);
+		bool audit = cg_set_fate(g, CG_DROPPED, err);
+
 		g->state = CG_GONE;
 		spin_unlock_bh(&credgrant_lock);
 		kfree(fresh);
+		if (audit)
+			cg_audit_fate(g, GFP_KERNEL);
 		credgrant_put(g);
 		return err;
 	}
@@ -793,7 +897,7 @@ int credgrant_bind(struct cred_grant *g, struct credgrant_sock *cs,
 	g->csk = cs;
 	g->owner = sig->credgrant;
 	g->exec_id = current->self_exec_id;
-	g->receiver_pid_init = task_tgid_nr(current);
+	WRITE_ONCE(g->receiver_pid_init, task_tgid_nr(current));
 	list_add_tail(&g->cs_node, &cs->pending);
 	list_add_tail(&g->owner_node, &g->owner->grants);
 	/* Expired on the way (already a tombstone): a marker from the start. */
@@ -808,11 +912,15 @@ int credgrant_bind(struct cred_grant *g, struct credgrant_sock *cs,
 /* A bound grant whose description could not be delivered. */
 void credgrant_unbind_drop(struct cred_grant *g, int err)
 {
+	bool audit;
+
 	spin_lock_bh(&credgrant_lock);
 	if (g->state == CG_BOUND) {
 		cg_unbind(g, CG_GONE);
-		cg_set_fate(g, CG_DROPPED, err);
+		audit = cg_set_fate(g, CG_DROPPED, err);
 		spin_unlock_bh(&credgrant_lock);
+		if (audit)
+			cg_audit_fate(g, GFP_KERNEL);
 		credgrant_put(g);
 		return;
 	}
@@ -833,13 +941,16 @@ void credgrant_sock_init(struct credgrant_sock *cs)
 static void cg_drop_list(struct list_head *list, size_t node_off)
 {
 	struct cred_grant *g;
+	bool audit;
 
 	spin_lock_bh(&credgrant_lock);
 	while (!list_empty(list)) {
 		g = (struct cred_grant *)((char *)list->next - node_off);
 		cg_unbind(g, CG_GONE);
-		cg_set_fate(g, CG_DROPPED, 0);
+		audit = cg_set_fate(g, CG_DROPPED, 0);
 		spin_unlock_bh(&credgrant_lock);
+		if (audit)
+			cg_audit_fate(g, GFP_KERNEL);
 		credgrant_put(g);
 		spin_lock_bh(&credgrant_lock);
 	}
@@ -925,10 +1036,14 @@ struct cred_grant *credgrant_take(struct credgrant_sock *cs, u64 id,
 /* Record @fate for a taken grant and release it. */
 void credgrant_finish(struct cred_grant *g, enum credgrant_fate fate, int err)
 {
+	bool audit;
+
 	spin_lock_bh(&credgrant_lock);
-	cg_set_fate(g, fate, err);
+	audit = cg_set_fate(g, fate, err);
 	g->state = CG_GONE;
 	spin_unlock_bh(&credgrant_lock);
+	if (audit)
+		cg_audit_fate(g, GFP_KERNEL);
 	credgrant_put(g);
 }
 

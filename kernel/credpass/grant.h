@@ -56,6 +56,7 @@ struct cred_grant {
 	refcount_t ref;
 	enum credgrant_state state;
 	enum credgrant_fate fate;
+	int fate_err;			/* what decided the fate, for audit */
 	u32 kind;
 	bool marker;			/* on the socket's marker list */
 	bool staged;			/* accepted for the next execve */
@@ -73,9 +74,16 @@ struct cred_grant {
 	kuid_t granter_euid;
 	kgid_t granter_egid;
 	struct pid *granter_tgid;
+	pid_t granter_pid_init;		/* for audit records */
+	/*
+	 * The audit subject: the granter's loginuid and session, real uid
+	 * and tgid (initial namespaces), or the subject it acts for itself.
+	 */
 	kuid_t granter_auid;
 	unsigned int granter_ses;
-	pid_t granter_pid_init;		/* for audit records */
+	kuid_t origin_uid;
+	pid_t origin_pid;
+	u32 ngroups;			/* as issued, for audit records */
 
 	/* Quota: the issuer's UCOUNT_CREDGRANTS while live. */
 	struct ucounts *ucounts;
@@ -154,5 +162,7 @@ void credgrant_finish(struct cred_grant *g, enum credgrant_fate fate,
 		      int err);
 void credgrant_audit_exec(const struct cred_grant *g, const char *op,
 			  int err);
+int credgrant_obo_set(const struct cred_grant *g);
+int credgrant_obo_pop(void);
 
 #endif /* _KERNEL_CREDPASS_GRANT_H */

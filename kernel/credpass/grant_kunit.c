@@ -268,7 +268,7 @@ static void cg_test_expiry_reap(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, list_empty(&g->owner_node));
 	KUNIT_EXPECT_NULL(test, g->ucounts);
 	spin_unlock_bh(&credgrant_lock);
-	cg_reap(&r);
+	cg_reap(g, &r);
 
 	credgrant_stats_read(&after);
 	KUNIT_EXPECT_EQ(test, after.issued, before.issued + 1);
@@ -307,7 +307,7 @@ static void cg_test_markers_bounded(struct kunit *test)
 		spin_unlock_bh(&credgrant_lock);
 		KUNIT_EXPECT_PTR_EQ(test, r.evict,
 				    i == CG_MARKERS_MAX ? first : NULL);
-		cg_reap(&r);
+		cg_reap(g, &r);
 	}
 	KUNIT_EXPECT_EQ(test, cs.nr_markers, (unsigned int)CG_MARKERS_MAX);
 	credgrant_sock_release(&cs);
@@ -344,7 +344,7 @@ static void cg_test_tombstone(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, g->groups);
 	spin_unlock_bh(&credgrant_lock);
 	KUNIT_EXPECT_NOT_NULL(test, r.groups);
-	cg_reap(&r);
+	cg_reap(g, &r);
 	KUNIT_EXPECT_EQ(test, credgrant_desc_size(g), sizeof(struct credgrant));
 
 	credgrant_release(g);

@@ -579,23 +579,58 @@ TEST_F(acc, become_the_sender)
 	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
 }
 
-/*
- * semantics: applying an audit-only grant, and ACCEPTID_AUDIT_POP, answer
- * EOPNOTSUPP until the on-behalf-of audit context exists; the grant is
- * used up (rejected) and nothing changes.
- */
-TEST_F(acc, audit_grant_not_applied_yet)
+static void read_proc_self(const char *name, char *buf, size_t len)
 {
-	struct cg_rcv rcv;
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", name);
+	fd = open(path, O_RDONLY);
+	n = fd < 0 ? -1 : read(fd, buf, len - 1);
+	buf[n < 0 ? 0 : n] = '\0';
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * Rule 13: an audit-only grant sets the thread's on-behalf-of subject and
+ * nothing else: no id, no loginuid, no session. One subject at a time
+ * (EBUSY, the second grant used up); ACCEPTID_AUDIT_POP ends it, ENOENT
+ * when there is none; ACCEPTID_EXEC has nothing to stage (EINVAL).
+ */
+TEST_F(acc, audit_grant_sets_subject_only)
+{
+	char luid0[32], ses0[32], luid[32], ses[32];
+	struct cg_rcv rcv, rcv2, rcv3;
+
+	read_proc_self("loginuid", luid0, sizeof(luid0));
+	read_proc_self("sessionid", ses0, sizeof(ses0));
+	ACCEPT_FAILS(-1, NULL, 0, ACCEPTID_AUDIT_POP, ENOENT);
 
 	ISSUE(&rcv, CREDGRANT_AUDIT, 0, 0, NULL, 0, 0);
 	EXPECT_EQ(CREDGRANT_AUDIT, cg_desc(&rcv)->kind);
-	ACCEPT_FAILS(self->r, rcv.desc, rcv.grant_len, 0, EOPNOTSUPP);
+	ACCEPT_OK(self->r, &rcv);
 	EXPECT_UNCHANGED();
+	read_proc_self("loginuid", luid, sizeof(luid));
+	read_proc_self("sessionid", ses, sizeof(ses));
+	EXPECT_STREQ(luid0, luid);
+	EXPECT_STREQ(ses0, ses);
 	ACCEPT_FAILS(self->r, rcv.desc, rcv.grant_len, 0, ENOENT);
-	ACCEPT_FAILS(-1, NULL, 0, ACCEPTID_AUDIT_POP, EOPNOTSUPP);
+
+	ISSUE(&rcv2, CREDGRANT_AUDIT, 0, 0, NULL, 0, 0);
+	ACCEPT_FAILS(self->r, rcv2.desc, rcv2.grant_len, 0, EBUSY);
+	ACCEPT_FAILS(self->r, rcv2.desc, rcv2.grant_len, 0, ENOENT);
+	ISSUE(&rcv3, CREDGRANT_AUDIT, 0, 0, NULL, 0, 0);
+	ACCEPT_FAILS(self->r, rcv3.desc, rcv3.grant_len, ACCEPTID_EXEC, EINVAL);
+	ACCEPT_FAILS(self->r, rcv3.desc, rcv3.grant_len, 0, ENOENT);
+
+	ACCEPT_FAILS(0, NULL, 0, ACCEPTID_AUDIT_POP, EINVAL);
+	ACCEPT_FAILS(-1, NULL, 0, ACCEPTID_AUDIT_POP | ACCEPTID_REJECT, EINVAL);
+	EXPECT_EQ(0, syscall(__NR_acceptid, -1, NULL, 0, ACCEPTID_AUDIT_POP));
+	ACCEPT_FAILS(-1, NULL, 0, ACCEPTID_AUDIT_POP, ENOENT);
 	EXPECT_UNCHANGED();
-	EXPECT_COUNTERS(&self->before, 1, 0, 1, 0, 0);
+	EXPECT_COUNTERS(&self->before, 3, 1, 2, 0, 0);
 }
 
 /* Rule 14: single use. */
