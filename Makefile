@@ -370,7 +370,7 @@ all: lib $(SUITE_BINS) $(GUEST_TOOLS) $(UPSTREAM_BINS) $(UNIT_BINS) $(FUZZ_BINS)
 
 # DEBUG_KERNEL=1: our suites again on the debug kernel (see README); off
 # by default until that pass has run green on the current kernel code.
-DEBUG_KERNEL ?= 0
+DEBUG_KERNEL ?= 1
 check: all vm $(if $(filter 1,$(DEBUG_KERNEL)),$(DKDIR)/kernel.stamp)
 	@DEBUG_KERNEL=$(DEBUG_KERNEL) SUITES="$(SUITES)" UNIT_BINS="$(UNIT_BINS)" FUZZ_BINS="$(FUZZ_BINS)" scripts/check.sh
 

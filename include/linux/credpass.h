@@ -44,6 +44,35 @@ const struct group_info *credgrant_groups(const struct cred_grant *g);
 
 int credgrant_scm_send(struct socket *sock, struct cmsghdr *cmsg,
 		       struct cred_grant **grantp);
+
+/*
+ * The grant's life, for the AF_UNIX side (net/unix/credgrant.c), which
+ * owns everything about sockets: it creates grants from SCM_CREDGRANT,
+ * issues them when they are queued, binds them at recvmsg, and finds them
+ * for acceptid(2) (credgrant_take_fd()).
+ */
+struct credgrant_stats {
+	u64 issued;
+	u64 accepted;
+	u64 rejected;
+	u64 expired;
+	u64 dropped;
+	u64 outstanding;
+};
+
+struct cred_grant *credgrant_create(const void *buf, size_t len,
+				    u32 ttl_default_ms, u32 ttl_max_ms);
+void credgrant_issue(struct cred_grant *g);
+size_t credgrant_desc_size(struct cred_grant *g);
+void credgrant_describe(struct cred_grant *g, struct credgrant *d,
+			size_t size);
+int credgrant_bind(struct cred_grant *g, struct credgrant_sock *cs,
+		   struct credgrant *d, size_t size);
+void credgrant_unbind_drop(struct cred_grant *g, int err);
+struct cred_grant *credgrant_take(struct credgrant_sock *cs, u64 id,
+				  bool *other_process);
+struct cred_grant *credgrant_take_fd(int fd, u64 id, bool *other_process);
+void credgrant_stats_read(struct credgrant_stats *st);
 struct cred_grant *credgrant_get(struct cred_grant *g);
 void credgrant_put(struct cred_grant *g);
 void credgrant_release(struct cred_grant *g);

@@ -23,7 +23,6 @@
 #include <linux/binfmts.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
-#include <linux/net.h>
 #include <linux/personality.h>
 #include <linux/resource.h>
 #include <linux/sched/signal.h>
@@ -34,7 +33,6 @@
 #include <linux/syscalls.h>
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
-#include <net/af_unix.h>
 
 #include "grant.h"
 
@@ -345,7 +343,6 @@ SYSCALL_DEFINE4(acceptid, int, fd, const struct credgrant __user *, uexpect,
 	struct credgrant *expect;
 	bool other_process;
 	struct cred_grant *g;
-	struct socket *sock;
 	size_t size;
 	int err;
 
@@ -363,16 +360,11 @@ SYSCALL_DEFINE4(acceptid, int, fd, const struct credgrant __user *, uexpect,
 	if (IS_ERR(expect))
 		return PTR_ERR(expect);
 
-	sock = sockfd_lookup(fd, &err);
-	if (!sock)
+	g = credgrant_take_fd(fd, expect->id, &other_process);
+	if (IS_ERR(g)) {
+		err = PTR_ERR(g);
 		goto out_free;
-	err = -ENOENT;
-	if (sock->sk->sk_family != AF_UNIX)
-		goto out_sock;
-	g = credgrant_take(&unix_sk(sock->sk)->credgrant, expect->id,
-			   &other_process);
-	if (!g)
-		goto out_sock;
+	}
 
 	err = cg_accept(g, other_process, expect, size, flags);
 	g->staged = !err && (flags & ACCEPTID_EXEC);
@@ -383,8 +375,6 @@ SYSCALL_DEFINE4(acceptid, int, fd, const struct credgrant __user *, uexpect,
 		credgrant_finish(g, CG_EXPIRED, 0);
 	else
 		credgrant_finish(g, CG_REJECTED, err);
-out_sock:
-	sockfd_put(sock);
 out_free:
 	kfree(expect);
 	return err;

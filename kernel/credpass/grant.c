@@ -26,25 +26,18 @@
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/init.h>
-#include <linux/net.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
-#include <linux/proc_fs.h>
 #include <linux/random.h>
 #include <linux/rhashtable.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
 #include <linux/security.h>
-#include <linux/seq_file.h>
 #include <linux/siphash.h>
 #include <linux/slab.h>
-#include <linux/socket.h>
 #include <linux/string.h>
-#include <linux/sysctl.h>
 #include <linux/timekeeping.h>
 #include <linux/user_namespace.h>
-#include <net/net_namespace.h>
-#include <net/netns/generic.h>
 
 #include "grant.h"
 
@@ -53,9 +46,6 @@
 
 /* Default of /proc/sys/user/max_credgrants in the initial namespace. */
 #define CG_QUOTA_DEFAULT	1024
-
-static unsigned int credgrant_ttl_default_ms = 30000;
-static unsigned int credgrant_ttl_max_ms = 120000;
 
 DEFINE_SPINLOCK(credgrant_lock);
 static struct credgrant_stats cg_stats;		/* under credgrant_lock */
@@ -271,9 +261,18 @@ void credgrant_stats_read(struct credgrant_stats *st)
  * One AUDIT_CREDGRANT record. Never under credgrant_lock: the caller holds
  * a reference, and what the record shows is settled (the issue record is
  * written before the grant is queued, a fate's once it is decided).
+ *
+ * @actor: written by the grant's sender or receiver in the syscall that
+ * decided it (sendmsg, recvmsg, acceptid): only then do the writer's
+ * on-behalf-of subject fields belong in it. A drop at close, exec or exit
+ * may be written by whichever task lets go last, one that neither sent
+ * nor received the grant.
+ * @gfp: GFP_KERNEL only in acceptid and recvmsg, where waiting for audit's
+ * backlog throttles the caller itself; records written at exec, exit,
+ * close or from the timer never wait for it.
  */
 static void cg_audit(const struct cred_grant *g, const char *op, int err,
-		     gfp_t gfp)
+		     gfp_t gfp, bool actor)
 {
 	struct audit_buffer *ab;
 
@@ -303,7 +302,7 @@ static void cg_audit(const struct cred_grant *g, const char *op, int err,
 				 from_kuid(&init_user_ns, g->origin_uid));
 	if (g->staged)
 		audit_log_format(ab, " exec=1");
-	if (in_task())
+	if (actor && in_task())
 		audit_log_obo(ab);
 	if (err)
 		audit_log_format(ab, " err=%d", -err);
@@ -312,7 +311,7 @@ static void cg_audit(const struct cred_grant *g, const char *op, int err,
 }
 
 /* The record of the fate cg_set_fate() decided, once the lock is dropped. */
-static void cg_audit_fate(const struct cred_grant *g, gfp_t gfp)
+static void cg_audit_fate(const struct cred_grant *g, gfp_t gfp, bool actor)
 {
 	static const char *const ops[] = {
 		[CG_ACCEPTED]	= "accept",
@@ -326,13 +325,14 @@ static void cg_audit_fate(const struct cred_grant *g, gfp_t gfp)
 		return;
 	/* A rejection with an error is an acceptid that failed. */
 	cg_audit(g, g->fate == CG_REJECTED && err ? "accept" : ops[g->fate],
-		 err, gfp);
+		 err, gfp, actor);
 }
 
 /* A staged grant meets execve (op=exec) or its thread's exit (op=unstage). */
 void credgrant_audit_exec(const struct cred_grant *g, const char *op, int err)
 {
-	cg_audit(g, op, err, GFP_KERNEL);
+	/* Under cred_guard_mutex at exec: never wait for the backlog. */
+	cg_audit(g, op, err, GFP_ATOMIC, false);
 }
 
 /*
@@ -513,6 +513,7 @@ static void cg_unbind(struct cred_grant *g, enum credgrant_state state)
 	list_del_init(&g->cs_node);
 	if (g->marker)
 		g->csk->nr_markers--;
+	g->csk = NULL;		/* the socket may go: nothing else needs it */
 	list_del_init(&g->owner_node);
 	rhashtable_remove_fast(&cg_table, &g->hnode, cg_ht_params);
 	g->state = state;
@@ -548,7 +549,7 @@ struct cg_reap {
 static void cg_reap(struct cred_grant *g, struct cg_reap *r)
 {
 	if (r->audit)
-		cg_audit_fate(g, GFP_ATOMIC);
+		cg_audit_fate(g, GFP_ATOMIC, false);
 	credgrant_put(r->evict);
 	if (r->groups)
 		put_group_info(r->groups);
@@ -668,17 +669,21 @@ static bool cg_issuer_is_self(const struct cred *cred)
 }
 
 /*
- * The audit subject a grant carries: the issuer's own login identity, or
- * the subject it acts for itself, so that a chain of audit-only grants
- * (client -> bus -> service) names the client at every step, never a
- * relay. It is the kernel's record, not the issuer's choice: issuing an
- * audit-only grant needs no privilege.
+ * The audit subject a grant carries: the issuer's own login identity; for
+ * an audit-only grant from a thread that acts for someone, that subject,
+ * so that a chain (client -> bus -> service) names the client at every
+ * step, never a relay (the relay is in the records: the grant's
+ * granter_pid, and the obo fields of its issue record). A grant of ids
+ * always names its issuer: it is the issuer's ids it vouches for. Issuing
+ * an audit-only grant needs no privilege: what it carries is the kernel's
+ * record, as trustworthy as loginuid itself (which a task whose loginuid
+ * is unset may set once, without privilege: a fresh session shows it).
  */
 static void cg_fill_subject(struct cred_grant *g, const struct cred *cred)
 {
 	const struct audit_obo *obo = &current->audit_obo;
 
-	if (obo->set) {
+	if (g->kind == CREDGRANT_AUDIT && obo->set) {
 		g->granter_auid = obo->auid;
 		g->granter_ses = obo->ses;
 		g->origin_uid = obo->uid;
@@ -692,44 +697,38 @@ static void cg_fill_subject(struct cred_grant *g, const struct cred *cred)
 }
 
 /**
- * credgrant_scm_send - build a grant from an SCM_CREDGRANT cmsg
- * @sock: the sending socket
- * @cmsg: the control message (in kernel memory)
- * @grantp: the scm cookie's grant slot
+ * credgrant_create - build a grant from a request, for the calling task
+ * @buf: the struct credgrant_req (in kernel memory)
+ * @len: its length
+ * @ttl_default_ms: the lifetime of a request that names none
+ * @ttl_max_ms: the longest lifetime
  *
- * Return: 0, or a negative errno with nothing kept.
+ * Return: the grant, not yet issued, or an ERR_PTR with nothing kept.
  */
-int credgrant_scm_send(struct socket *sock, struct cmsghdr *cmsg,
-		       struct cred_grant **grantp)
+struct cred_grant *credgrant_create(const void *buf, size_t len,
+				    u32 ttl_default_ms, u32 ttl_max_ms)
 {
-	const struct proto_ops *ops = READ_ONCE(sock->ops);
 	const struct cred *cred = current_cred();
 	struct credgrant_request req;
 	struct cred_grant *g;
 	int err;
 
-	if (!ops || ops->family != PF_UNIX || *grantp)
-		return -EINVAL;
 	if (!cg_issuer_is_self(cred))
-		return -EPERM;
-	err = credgrant_parse_request(CMSG_DATA(cmsg),
-				      cmsg->cmsg_len - CMSG_ALIGN(sizeof(*cmsg)),
-				      &req);
+		return ERR_PTR(-EPERM);
+	err = credgrant_parse_request(buf, len, &req);
 	if (err)
-		return err;
+		return ERR_PTR(err);
 
 	g = cg_alloc(req.kind, req.ngroups);
 	if (!g)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	if (req.kind & CREDGRANT_GROUPS)
 		g->ngroups = req.ngroups;
 	err = cg_fill_ids(g, &req, cred);
 	if (err)
 		goto fail;
 
-	g->ttl_ns = credgrant_ttl_ns(req.ttl_ms,
-				     READ_ONCE(credgrant_ttl_default_ms),
-				     READ_ONCE(credgrant_ttl_max_ms));
+	g->ttl_ns = credgrant_ttl_ns(req.ttl_ms, ttl_default_ms, ttl_max_ms);
 	g->granter_euid = cred->euid;
 	g->granter_egid = cred->egid;
 	g->issuer_ns = get_user_ns(cred->user_ns);
@@ -746,11 +745,10 @@ int credgrant_scm_send(struct socket *sock, struct cmsghdr *cmsg,
 	err = security_credgrant_issue(g);
 	if (err)
 		goto fail;
-	*grantp = g;
-	return 0;
+	return g;
 fail:
 	credgrant_put(g);
-	return err;
+	return ERR_PTR(err);
 }
 
 /*
@@ -761,7 +759,7 @@ void credgrant_issue(struct cred_grant *g)
 {
 	u64 now = ktime_get_boottime_ns();
 
-	cg_audit(g, "issue", 0, GFP_ATOMIC);
+	cg_audit(g, "issue", 0, GFP_ATOMIC, true);
 	spin_lock_bh(&credgrant_lock);
 	g->issued_ns = now;
 	g->expires_ns = now + g->ttl_ns;
@@ -786,7 +784,7 @@ void credgrant_release(struct cred_grant *g)
 		g->state = CG_GONE;
 	spin_unlock_bh(&credgrant_lock);
 	if (audit)
-		cg_audit_fate(g, GFP_ATOMIC);
+		cg_audit_fate(g, GFP_ATOMIC, false);
 	credgrant_put(g);
 }
 
@@ -887,7 +885,7 @@ int credgrant_bind(struct cred_grant *g, struct credgrant_sock *cs,
 		spin_unlock_bh(&credgrant_lock);
 		kfree(fresh);
 		if (audit)
-			cg_audit_fate(g, GFP_KERNEL);
+			cg_audit_fate(g, GFP_KERNEL, true);
 		credgrant_put(g);
 		return err;
 	}
@@ -920,7 +918,7 @@ void credgrant_unbind_drop(struct cred_grant *g, int err)
 		audit = cg_set_fate(g, CG_DROPPED, err);
 		spin_unlock_bh(&credgrant_lock);
 		if (audit)
-			cg_audit_fate(g, GFP_KERNEL);
+			cg_audit_fate(g, GFP_KERNEL, true);
 		credgrant_put(g);
 		return;
 	}
@@ -950,7 +948,7 @@ static void cg_drop_list(struct list_head *list, size_t node_off)
 		audit = cg_set_fate(g, CG_DROPPED, 0);
 		spin_unlock_bh(&credgrant_lock);
 		if (audit)
-			cg_audit_fate(g, GFP_KERNEL);
+			cg_audit_fate(g, GFP_ATOMIC, false);
 		credgrant_put(g);
 		spin_lock_bh(&credgrant_lock);
 	}
@@ -1043,7 +1041,7 @@ void credgrant_finish(struct cred_grant *g, enum credgrant_fate fate, int err)
 	g->state = CG_GONE;
 	spin_unlock_bh(&credgrant_lock);
 	if (audit)
-		cg_audit_fate(g, GFP_KERNEL);
+		cg_audit_fate(g, GFP_KERNEL, true);
 	credgrant_put(g);
 }
 
@@ -1059,131 +1057,12 @@ bool credgrant_check_expired(struct cred_grant *g, u64 now)
 	return expired;
 }
 
-/* ---- /proc/net/credgrant and /proc/sys/net/unix/credgrant_* ---- */
-
-static int cg_proc_show(struct seq_file *m, void *v)
-{
-	struct credgrant_stats st;
-
-	credgrant_stats_read(&st);
-	seq_printf(m, "issued %llu\n", st.issued);
-	seq_printf(m, "accepted %llu\n", st.accepted);
-	seq_printf(m, "rejected %llu\n", st.rejected);
-	seq_printf(m, "expired %llu\n", st.expired);
-	seq_printf(m, "dropped %llu\n", st.dropped);
-	seq_printf(m, "outstanding %llu\n", st.outstanding);
-	return 0;
-}
-
-static unsigned int cg_ttl_limit = 3600000;	/* one hour */
-
-/*
- * Grant lifetimes are credential policy: writing them takes CAP_SYS_ADMIN,
- * not the CAP_NET_ADMIN that opens net.* sysctls for writing.
- */
-static int cg_ttl_sysctl(const struct ctl_table *table, int write,
-			 void *buffer, size_t *lenp, loff_t *ppos)
-{
-	if (write && !capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	return proc_douintvec_minmax(table, write, buffer, lenp, ppos);
-}
-
-static struct ctl_table cg_sysctl_table[] = {
-	{
-		.procname	= "credgrant_ttl_default_ms",
-		.data		= &credgrant_ttl_default_ms,
-		.maxlen		= sizeof(unsigned int),
-		.mode		= 0644,
-		.proc_handler	= cg_ttl_sysctl,
-		.extra1		= SYSCTL_ONE,
-		.extra2		= &cg_ttl_limit,
-	},
-	{
-		.procname	= "credgrant_ttl_max_ms",
-		.data		= &credgrant_ttl_max_ms,
-		.maxlen		= sizeof(unsigned int),
-		.mode		= 0644,
-		.proc_handler	= cg_ttl_sysctl,
-		.extra1		= SYSCTL_ONE,
-		.extra2		= &cg_ttl_limit,
-	},
-};
-
-struct cg_net {
-	struct ctl_table_header *sysctl;
-};
-
-static unsigned int cg_net_id __read_mostly;
-
-/*
- * The values are global: other network namespaces may only read them.
- * The counters are the host's: /proc/net/credgrant exists in the initial
- * network namespace only, so that a container does not watch the host's
- * grant activity.
- */
-static int __net_init cg_net_init(struct net *net)
-{
-	struct cg_net *cn = net_generic(net, cg_net_id);
-	struct ctl_table *table = cg_sysctl_table;
-	size_t i;
-
-	if (!net_eq(net, &init_net)) {
-		table = kmemdup(cg_sysctl_table, sizeof(cg_sysctl_table),
-				GFP_KERNEL);
-		if (!table)
-			return -ENOMEM;
-		for (i = 0; i < ARRAY_SIZE(cg_sysctl_table); i++)
-			table[i].mode = 0444;
-	}
-	cn->sysctl = register_net_sysctl_sz(net, "net/unix", table,
-					    ARRAY_SIZE(cg_sysctl_table));
-	if (!cn->sysctl)
-		goto err_table;
-	if (net_eq(net, &init_net) &&
-	    !proc_create_net_single("credgrant", 0444, net->proc_net,
-				    cg_proc_show, NULL))
-		goto err_sysctl;
-	return 0;
-
-err_sysctl:
-	unregister_net_sysctl_table(cn->sysctl);
-err_table:
-	if (table != cg_sysctl_table)
-		kfree(table);
-	return -ENOMEM;
-}
-
-static void __net_exit cg_net_exit(struct net *net)
-{
-	struct cg_net *cn = net_generic(net, cg_net_id);
-	const struct ctl_table *table = cn->sysctl->ctl_table_arg;
-
-	if (net_eq(net, &init_net))
-		remove_proc_entry("credgrant", net->proc_net);
-	unregister_net_sysctl_table(cn->sysctl);
-	if (table != cg_sysctl_table)
-		kfree(table);
-}
-
-static struct pernet_operations cg_net_ops = {
-	.init	= cg_net_init,
-	.exit	= cg_net_exit,
-	.id	= &cg_net_id,
-	.size	= sizeof(struct cg_net),
-};
-
 static int __init credgrant_init(void)
 {
-	int err;
-
 	cg_cache = KMEM_CACHE(cred_grant, SLAB_ACCOUNT | SLAB_PANIC);
 	get_random_bytes(&cg_id_key, sizeof(cg_id_key));
 	init_user_ns.ucount_max[UCOUNT_CREDGRANTS] = CG_QUOTA_DEFAULT;
-	err = rhashtable_init(&cg_table, &cg_ht_params);
-	if (err)
-		return err;
-	return register_pernet_subsys(&cg_net_ops);
+	return rhashtable_init(&cg_table, &cg_ht_params);
 }
 fs_initcall(credgrant_init);
 

@@ -107,16 +107,6 @@ struct cred_grant {
 	struct rcu_head rcu;
 };
 
-/* Counters of /proc/net/credgrant. */
-struct credgrant_stats {
-	u64 issued;
-	u64 accepted;
-	u64 rejected;
-	u64 expired;
-	u64 dropped;
-	u64 outstanding;
-};
-
 /* A parsed request, before any privilege check. */
 struct credgrant_request {
 	u32 kind;
@@ -143,20 +133,8 @@ bool credgrant_uid_is_own(const struct cred *c, kuid_t uid);
 bool credgrant_gid_is_own(const struct cred *c, kgid_t gid);
 bool credgrant_groups_equal(const struct group_info *a,
 			    const struct group_info *b);
-void credgrant_stats_read(struct credgrant_stats *st);
-
-/* Issue and delivery, for the AF_UNIX side. */
-void credgrant_issue(struct cred_grant *g);
-size_t credgrant_desc_size(struct cred_grant *g);
-void credgrant_describe(struct cred_grant *g, struct credgrant *d,
-			size_t size);
-int credgrant_bind(struct cred_grant *g, struct credgrant_sock *cs,
-		   struct credgrant *d, size_t size);
-void credgrant_unbind_drop(struct cred_grant *g, int err);
 
 /* Lookup and fate, for acceptid. */
-struct cred_grant *credgrant_take(struct credgrant_sock *cs, u64 id,
-				  bool *other_process);
 bool credgrant_check_expired(struct cred_grant *g, u64 now);
 void credgrant_finish(struct cred_grant *g, enum credgrant_fate fate,
 		      int err);

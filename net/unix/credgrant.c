@@ -7,19 +7,55 @@
  * control message is dropped, never kept for a later read.
  */
 
+#include <linux/capability.h>
 #include <linux/credpass.h>
+#include <linux/err.h>
+#include <linux/init.h>
 #include <linux/net.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
+#include <linux/sysctl.h>
 #include <net/af_unix.h>
 #include <net/compat.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
 #include <net/sock.h>
 
-#include "grant.h"
+static unsigned int credgrant_ttl_default_ms = 30000;
+static unsigned int credgrant_ttl_max_ms = 120000;
 
 static bool cg_optin(const struct socket *sock)
 {
 	return sock && test_bit(SOCK_PASSCREDGRANT, &sock->flags);
+}
+
+/**
+ * credgrant_scm_send - build a grant from an SCM_CREDGRANT cmsg
+ * @sock: the sending socket
+ * @cmsg: the control message (in kernel memory)
+ * @grantp: the scm cookie's grant slot
+ *
+ * Return: 0, or a negative errno with nothing kept.
+ */
+int credgrant_scm_send(struct socket *sock, struct cmsghdr *cmsg,
+		       struct cred_grant **grantp)
+{
+	const struct proto_ops *ops = READ_ONCE(sock->ops);
+	struct cred_grant *g;
+
+	/* One per message, on AF_UNIX only (scm.c sees every family). */
+	if (!ops || ops->family != PF_UNIX || *grantp)
+		return -EINVAL;
+	g = credgrant_create(CMSG_DATA(cmsg),
+			     cmsg->cmsg_len - CMSG_ALIGN(sizeof(*cmsg)),
+			     READ_ONCE(credgrant_ttl_default_ms),
+			     READ_ONCE(credgrant_ttl_max_ms));
+	if (IS_ERR(g))
+		return PTR_ERR(g);
+	*grantp = g;
+	return 0;
 }
 
 /**
@@ -141,3 +177,150 @@ void credgrant_recv(struct socket *sock, struct msghdr *msg,
 	credgrant_put(g);
 	kfree(d);
 }
+
+/**
+ * credgrant_take_fd - take a grant pending on a socket, for acceptid(2)
+ * @fd: the socket's descriptor
+ * @id: the grant's id
+ * @other_process: set when the grant was received by another process image
+ *
+ * The socket is not needed once the grant is taken: a taken grant is
+ * unlinked from it.
+ * Return: the grant, now the caller's, or ERR_PTR(-EBADF, -ENOTSOCK or
+ * -ENOENT: no such grant on a UNIX domain socket).
+ */
+struct cred_grant *credgrant_take_fd(int fd, u64 id, bool *other_process)
+{
+	struct cred_grant *g = NULL;
+	struct socket *sock;
+	int err;
+
+	sock = sockfd_lookup(fd, &err);
+	if (!sock)
+		return ERR_PTR(err);
+	if (sock->sk->sk_family == AF_UNIX)
+		g = credgrant_take(&unix_sk(sock->sk)->credgrant, id,
+				   other_process);
+	sockfd_put(sock);
+	return g ?: ERR_PTR(-ENOENT);
+}
+
+/* ---- /proc/net/credgrant and /proc/sys/net/unix/credgrant_* ---- */
+
+static int cg_proc_show(struct seq_file *m, void *v)
+{
+	struct credgrant_stats st;
+
+	credgrant_stats_read(&st);
+	seq_printf(m, "issued %llu\n", st.issued);
+	seq_printf(m, "accepted %llu\n", st.accepted);
+	seq_printf(m, "rejected %llu\n", st.rejected);
+	seq_printf(m, "expired %llu\n", st.expired);
+	seq_printf(m, "dropped %llu\n", st.dropped);
+	seq_printf(m, "outstanding %llu\n", st.outstanding);
+	return 0;
+}
+
+static unsigned int cg_ttl_limit = 3600000;	/* one hour */
+
+/*
+ * Grant lifetimes are credential policy: writing them takes CAP_SYS_ADMIN,
+ * not the CAP_NET_ADMIN that opens net.* sysctls for writing.
+ */
+static int cg_ttl_sysctl(const struct ctl_table *table, int write,
+			 void *buffer, size_t *lenp, loff_t *ppos)
+{
+	if (write && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return proc_douintvec_minmax(table, write, buffer, lenp, ppos);
+}
+
+static struct ctl_table cg_sysctl_table[] = {
+	{
+		.procname	= "credgrant_ttl_default_ms",
+		.data		= &credgrant_ttl_default_ms,
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0644,
+		.proc_handler	= cg_ttl_sysctl,
+		.extra1		= SYSCTL_ONE,
+		.extra2		= &cg_ttl_limit,
+	},
+	{
+		.procname	= "credgrant_ttl_max_ms",
+		.data		= &credgrant_ttl_max_ms,
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0644,
+		.proc_handler	= cg_ttl_sysctl,
+		.extra1		= SYSCTL_ONE,
+		.extra2		= &cg_ttl_limit,
+	},
+};
+
+struct cg_net {
+	struct ctl_table_header *sysctl;
+};
+
+static unsigned int cg_net_id __read_mostly;
+
+/*
+ * The values are global: other network namespaces may only read them.
+ * The counters are the host's: /proc/net/credgrant exists in the initial
+ * network namespace only, so that a container does not watch the host's
+ * grant activity.
+ */
+static int __net_init cg_net_init(struct net *net)
+{
+	struct cg_net *cn = net_generic(net, cg_net_id);
+	struct ctl_table *table = cg_sysctl_table;
+	size_t i;
+
+	if (!net_eq(net, &init_net)) {
+		table = kmemdup(cg_sysctl_table, sizeof(cg_sysctl_table),
+				GFP_KERNEL);
+		if (!table)
+			return -ENOMEM;
+		for (i = 0; i < ARRAY_SIZE(cg_sysctl_table); i++)
+			table[i].mode = 0444;
+	}
+	cn->sysctl = register_net_sysctl_sz(net, "net/unix", table,
+					    ARRAY_SIZE(cg_sysctl_table));
+	if (!cn->sysctl)
+		goto err_table;
+	if (net_eq(net, &init_net) &&
+	    !proc_create_net_single("credgrant", 0444, net->proc_net,
+				    cg_proc_show, NULL))
+		goto err_sysctl;
+	return 0;
+
+err_sysctl:
+	unregister_net_sysctl_table(cn->sysctl);
+err_table:
+	if (table != cg_sysctl_table)
+		kfree(table);
+	return -ENOMEM;
+}
+
+static void __net_exit cg_net_exit(struct net *net)
+{
+	struct cg_net *cn = net_generic(net, cg_net_id);
+	const struct ctl_table *table = cn->sysctl->ctl_table_arg;
+
+	if (net_eq(net, &init_net))
+		remove_proc_entry("credgrant", net->proc_net);
+	unregister_net_sysctl_table(cn->sysctl);
+	if (table != cg_sysctl_table)
+		kfree(table);
+}
+
+static struct pernet_operations cg_net_ops = {
+	.init	= cg_net_init,
+	.exit	= cg_net_exit,
+	.id	= &cg_net_id,
+	.size	= sizeof(struct cg_net),
+};
+
+static int __init credgrant_net_init(void)
+{
+	return register_pernet_subsys(&cg_net_ops);
+}
+fs_initcall(credgrant_net_init);

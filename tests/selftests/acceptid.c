@@ -633,6 +633,91 @@ TEST_F(acc, audit_grant_sets_subject_only)
 	EXPECT_COUNTERS(&self->before, 3, 1, 2, 0, 0);
 }
 
+/* A client with its own loginuid 4242 (hence a fresh session) sends one
+ * audit-only grant on s and exits 0, or exits with the step that failed. */
+static pid_t audit_client(int s, uint32_t *ses)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct cg_req req;
+		char buf[32] = "";
+		ssize_t n;
+		int fd;
+
+		close(p[0]);
+		fd = open("/proc/self/loginuid", O_WRONLY);
+		if (fd < 0 || write(fd, "4242", 4) != 4)
+			_exit(1);
+		close(fd);
+		fd = open("/proc/self/sessionid", O_RDONLY);
+		n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (n <= 0 || write(p[1], buf, n) != n)
+			_exit(2);
+		cg_req_init(&req, CREDGRANT_AUDIT, 0, 0, 0, NULL, 0);
+		if (cg_send_grant(s, MSG, MSGLEN, &req, MSG_NOSIGNAL) != MSGLEN)
+			_exit(3);
+		_exit(0);
+	}
+	close(p[1]);
+	if (pid > 0) {
+		char buf[32] = "";
+
+		if (read(p[0], buf, sizeof(buf) - 1) <= 0)
+			buf[0] = '\0';
+		*ses = strtoul(buf, NULL, 10);
+	}
+	close(p[0]);
+	return pid;
+}
+
+/*
+ * Chains: an audit-only grant from a thread that acts for someone forwards
+ * that subject; a grant of ids names its issuer's own login identity
+ * (a forwarded client must not vouch for the relay's ids).
+ */
+TEST_F(acc, audit_subject_forwarded_by_audit_grants_only)
+{
+	char own_luid[32], own_ses[32];
+	struct cg_rcv rcv, rel, ids;
+	uint32_t ses = 0;
+	int status;
+	pid_t pid;
+
+	read_proc_self("loginuid", own_luid, sizeof(own_luid));
+	read_proc_self("sessionid", own_ses, sizeof(own_ses));
+	pid = audit_client(self->s, &ses);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status) TH_LOG("client failed at step %d", WEXITSTATUS(status));
+	ASSERT_NE(0, ses);
+
+	RECV_GRANT(self->r, MSG, &rcv);
+	EXPECT_EQ(4242, cg_desc(&rcv)->granter_auid);
+	EXPECT_EQ(ses, cg_desc(&rcv)->granter_ses);
+	ACCEPT_OK(self->r, &rcv);
+
+	/* relayed: the client's subject, not ours */
+	ISSUE(&rel, CREDGRANT_AUDIT, 0, 0, NULL, 0, 0);
+	EXPECT_EQ(4242, cg_desc(&rel)->granter_auid);
+	EXPECT_EQ(ses, cg_desc(&rel)->granter_ses);
+	EXPECT_EQ(getpid(), (pid_t)cg_desc(&rel)->granter_pid);
+	/* our own ids: our own login identity */
+	ISSUE(&ids, CREDGRANT_UID, CREDGRANT_SELF, 0, NULL, 0, 0);
+	EXPECT_EQ(strtoul(own_luid, NULL, 10), cg_desc(&ids)->granter_auid);
+	EXPECT_EQ(strtoul(own_ses, NULL, 10), cg_desc(&ids)->granter_ses);
+
+	accept_ok(_metadata, __LINE__, self->r, rel.desc, rel.grant_len,
+		  ACCEPTID_REJECT);
+	ACCEPT_OK(self->r, &ids);
+	EXPECT_EQ(0, syscall(__NR_acceptid, -1, NULL, 0, ACCEPTID_AUDIT_POP));
+	EXPECT_COUNTERS(&self->before, 3, 2, 1, 0, 0);
+}
+
 /* Rule 14: single use. */
 TEST_F(acc, replay_enoent)
 {
