@@ -282,7 +282,9 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS) $(UAPI_HDRS)
 		-o $@ $< $(LIB_SRCS)
 
 # --- initramfs ------------------------------------------------------------------
-$(B)/vm/initramfs.list: FORCE
+# The list records each file's mode: what it lists must exist first (order
+# only: the list itself is rewritten only when its content changes).
+$(B)/vm/initramfs.list: FORCE | $(SUITE_BINS) $(GUEST_TOOLS) $(UPSTREAM_BINS)
 	@mkdir -p $(@D)
 	@scripts/mkinitramfs.sh $@ $(SUITE_BINS) -- $(GUEST_TOOLS) \
 		-- $(UPSTREAM_LIST) $(B)/upstream $(UPSTREAM_FILES)
