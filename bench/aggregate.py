@@ -30,7 +30,10 @@ def plain(v):
     return "-" if v is None else f"{v:.2f}"
 
 
-# (row, what, key, unit of the figure, target text, target test, raw columns)
+# (row, what, key, unit of the figure, target text, target test, raw
+# columns (label, key, format)).  KEY is the ratio of the fastest loops,
+# KEY_med the ratio of the medians (aggregate.py shows both); a raw column
+# shows KEY's figure with KEY_med's (if any) in brackets.
 ROWS = [
     ("1", "grant life / SCM_CREDENTIALS message", "r1_ratio_cred", "x",
      "<= 1.1", lambda v: v <= 1.1,
@@ -72,9 +75,10 @@ SPLITS = [
     ("SCM_PIDFD: close(pidfd)", "r1_split_pidfd_end_ns"),
     ("plain message: sendmsg", "r1_split_plain_send_ns"),
     ("plain message: recvmsg", "r1_split_plain_recv_ns"),
-    ("row 2: acceptid(FULL), the whole change", "r2_accept_ns"),
-    ("row 2: acceptid(REJECT) of the same grant (lookup and fate only)", "r2_split_reject_ns"),
-    ("row 2: setgroups + setresgid + setresuid", "r2_setid_ns"),
+    ("row 2: acceptid(FULL), the whole change (fastest loop)", "r2_accept_ns"),
+    ("row 2: acceptid(REJECT) of the same grants: lookup and fate only (fastest loop)",
+     "r2_reject_ns"),
+    ("row 2: setgroups + setresgid + setresuid (fastest loop)", "r2_setid_ns"),
     ("row 2: setgroups (4 groups)", "r2_split_setgroups_ns"),
     ("row 2: setresgid", "r2_split_setresgid_ns"),
     ("row 2: setresuid", "r2_split_setresuid_ns"),
@@ -98,7 +102,10 @@ AREAS = [
     ("scheduler, wakeups, work", r"sched|wake|work|switch|schedule"),
 ]
 
-RATES = [("grants/s", "r5_grant_%d_per_s"), ("SCM_CREDENTIALS/s", "r5_cred_%d_per_s")]
+RATES = [("grants/s, best run", "r5_grant_%d_per_s"),
+         ("SCM_CREDENTIALS/s, best run", "r5_cred_%d_per_s"),
+         ("grants/s, median", "r5_grant_%d_med_per_s"),
+         ("SCM_CREDENTIALS/s, median", "r5_cred_%d_med_per_s")]
 
 
 def parse_boot(path):
@@ -194,11 +201,14 @@ def main():
     ap.add_argument("boots", nargs="+")
     a = ap.parse_args()
 
-    meta = {}
+    meta, loads = {}, []
     with open(a.meta) as f:
         for line in f:
             k, _, v = line.rstrip("\n").partition(" ")
-            meta[k] = v
+            if k == "host_load":
+                loads.append(v)
+            else:
+                meta[k] = v
     boots = [parse_boot(p) for p in a.boots]
     n = len(boots)
 
@@ -215,8 +225,9 @@ def main():
     else:
         rows = ROWS
 
-    table = ["| row | what | median | min–max over boots | target | met | raw medians (median over boots) |",
-             "|---|---|---|---|---|---|---|"]
+    table = ["| row | what | figure | min–max over boots | from medians | target | met "
+             "| raw: fastest loop (median loop), median over boots |",
+             "|---|---|---|---|---|---|---|---|"]
     short = []
     for row, what, key, unit, target, test, raws in rows:
         m, lo, hi = stats(values(key))
@@ -231,19 +242,28 @@ def main():
             met = "no"
         else:
             met = "in spread"
-        raw = ", ".join(f"{lab} {f(stats(values(k))[0])}" for lab, k, f in raws)
         suffix = "x" if unit == "x" else " B"
+        mm, mlo, mhi = stats(values(key + "_med"))
+        med = "-" if mm is None else f"{fmt(mm, unit)}{suffix} [{fmt(mlo, unit)}–{fmt(mhi, unit)}]"
+
+        def raw_one(lab, k, f):
+            b = stats(values(k))[0]
+            md = stats(values(k.replace("_ns", "_med_ns")))[0] if k.endswith("_ns") else None
+            return f"{lab} {f(b)}" + (f" ({f(md)})" if md is not None else "")
+        raw = ", ".join(raw_one(lab, k, f) for lab, k, f in raws)
         table.append(f"| {row} | {what} | {fmt(m, unit)}{suffix} | {fmt(lo, unit)}–{fmt(hi, unit)} "
-                     f"| {target} | {met} | {raw} |")
-        short.append(f"{row:3} {what[:58]:58} {fmt(m, unit):>7}{suffix:2} "
-                     f"[{fmt(lo, unit)}–{fmt(hi, unit)}]  target {target:18} {met:9} {raw}")
+                     f"| {med} | {target} | {met} | {raw} |")
+        short.append(f"{row:3} {what[:56]:56} {fmt(m, unit):>6}{suffix:2} "
+                     f"[{fmt(lo, unit)}–{fmt(hi, unit)}]  medians {med:20} target {target:17} {met:9}")
+        short.append(f"{'':4}{raw}")
 
     splits = ["| call | median ns (median over boots) | min–max |", "|---|---|---|"]
     for what, key in SPLITS:
         m, lo, hi = stats(values(key))
         if m is not None:
             splits.append(f"| {what} | {m:,.0f} | {lo:,.0f}–{hi:,.0f} |")
-    rates = ["| threads | " + " | ".join(lab for lab, _ in RATES) + " |", "|---|---|---|"]
+    rates = ["| threads | " + " | ".join(lab for lab, _ in RATES) + " |",
+             "|---|" + "---|" * len(RATES)]
     for t in (1, 2, 4):
         cells = [rate(stats(values(k % t))[0]) for _, k in RATES]
         if any(c != "-" for c in cells):
@@ -272,14 +292,17 @@ def main():
     md.append("")
     md.append("Written by `make bench` (scripts/bench.sh, bench/aggregate.py); what each row "
               "measures is in [README.md](README.md). Every figure is a ratio (or difference) of "
-              "two things measured interleaved in one boot; the median is over boots, with the "
-              "spread (min–max) of the per-boot values.")
+              "two things measured interleaved in one boot, from the fastest of many loops of "
+              "each (the host preempting the VM only adds time); \"from medians\" is the same "
+              "ratio from the median loops. Each is the median over boots, with the spread "
+              "(min–max) of the per-boot values.")
     md.append("")
     md.append(f"- date: {meta.get('date', '?')}")
     md.append(f"- kernel commit (last commit changing the kernel inputs): {meta.get('kernel_commit', '?')}; "
               f"inputs {meta.get('kernel_inputs', '?')}; HEAD {meta.get('head', '?')}")
     md.append(f"- boots: {n}; credbench arguments: {meta.get('args', '?')}")
     md.append(f"- {meta.get('vm', '?')}; {meta.get('qemu', '?')}")
+    md.extend(f"- {v}" for v in loads)
     md.append("- checked in the guest:")
     md.extend("  " + m for m in machine)
     md.append("")

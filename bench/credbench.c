@@ -6,8 +6,11 @@
  *   credbench profile KIND SECONDS        one workload, for perf record
  *
  * Every row compares two things measured interleaved in this one boot (A
- * and B alternate in rounds, medians taken), so that the ratio holds even
- * when absolute times drift between boots.  The rows are defined in
+ * and B alternate in rounds), so that the ratio holds even when absolute
+ * times drift between boots.  Each figure comes twice: from the fastest
+ * loop of A and of B (the host preempting the VM's vCPU threads only ever
+ * adds time, so the fastest loop is the least disturbed one) and from the
+ * medians of the loops.  The rows are defined in
  * bench/README.md.  Output, one record a line on stdout:
  *
  *   info KEY VALUE...        the machine as seen from inside the guest
@@ -68,18 +71,17 @@ static struct {
 	int r1_rounds;		/* row 1: rounds of 4 loops */
 	long loop_ns;		/* target time of one timed loop */
 	int r2_rounds;		/* row 2: rounds of the three variants */
-	int r2_batches;		/* batches of R2_BATCH changes per loop */
 	int r3_n;		/* row 3: messages per fill */
 	int r3_rounds;
 	int r4_n;		/* row 4: outstanding grants */
 	int r4_rounds;
-	int r4_sub;		/* loops per phase, median taken */
+	int r4_sub;		/* loops per phase, each by a reference loop */
 	int r5_rounds;
 	long r5_ms;		/* row 5: one throughput run */
 	int split_n;		/* per-call timings for the splits */
 } cfg = {
 	.r1_rounds = 61, .loop_ns = 20000000, .r2_rounds = 61,
-	.r2_batches = 8, .r3_n = 10000, .r3_rounds = 7, .r4_n = 100000,
+.r3_n = 10000, .r3_rounds = 7, .r4_n = 100000,
 	.r4_rounds = 7, .r4_sub = 5, .r5_rounds = 15, .r5_ms = 300,
 	.split_n = 2000,
 };
@@ -127,6 +129,30 @@ static double median(const double *v, int n)
 	qsort(c, n, sizeof(*c), cmp_double);
 	m = n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
 	free(c);
+	return m;
+}
+
+/* The smallest of n values: the loop the host disturbed least. */
+static double best(const double *v, int n)
+{
+	double m = v[0];
+	int i;
+
+	for (i = 1; i < n; i++)
+		if (v[i] < m)
+			m = v[i];
+	return m;
+}
+
+/* The largest: the run the host disturbed least, for rates. */
+static double most(const double *v, int n)
+{
+	double m = v[0];
+	int i;
+
+	for (i = 1; i < n; i++)
+		if (v[i] > m)
+			m = v[i];
 	return m;
 }
 
@@ -544,7 +570,7 @@ static void row1(void)
 {
 	int R = cfg.r1_rounds, r, j;
 	struct life l[NKINDS];
-	double *t[NKINDS], med[NKINDS];
+	double *t[NKINDS], med[NKINDS], bst[NKINDS];
 	long n;
 
 	for (j = 0; j < NKINDS; j++) {
@@ -569,13 +595,18 @@ static void row1(void)
 		char key[32];
 
 		med[j] = median(t[j], R);
+		bst[j] = best(t[j], R);
 		snprintf(key, sizeof(key), "r1_%s_ns", kind_name[j]);
+		result(key, bst[j]);
+		snprintf(key, sizeof(key), "r1_%s_med_ns", kind_name[j]);
 		result(key, med[j]);
 		life_fini(&l[j]);
 		free(t[j]);
 	}
-	result("r1_ratio_cred", med[K_GRANT] / med[K_CRED]);
-	result("r1_ratio_pidfd", med[K_GRANT] / med[K_PIDFD]);
+	result("r1_ratio_cred", bst[K_GRANT] / bst[K_CRED]);
+	result("r1_ratio_pidfd", bst[K_GRANT] / bst[K_PIDFD]);
+	result("r1_ratio_cred_med", med[K_GRANT] / med[K_CRED]);
+	result("r1_ratio_pidfd_med", med[K_GRANT] / med[K_PIDFD]);
 	for (j = 0; j < NKINDS; j++)
 		split_life(j);
 }
@@ -702,11 +733,16 @@ static void r2_enter(struct r2 *r)
 
 static void *row2_thread(void *arg)
 {
-	int R = cfg.r2_rounds, n = cfg.r2_batches, rd, j, b, i;
-	double *t[R2_NVARS], med[R2_NVARS], *call[3];
+	int R = cfg.r2_rounds, n, rd, j, b, i;
+	double *t[R2_NVARS], med[R2_NVARS], bst[R2_NVARS], *call[3], per;
 	struct r2 *r = arg;
 
 	r2_enter(r);
+	/* Batches for about cfg.loop_ns of timed changes a loop. */
+	r2_batch(r, R2_ACCEPT);
+	per = r2_batch(r, R2_ACCEPT) * R2_BATCH;
+	n = per > 0 && cfg.loop_ns / per > 2 ? (int)(cfg.loop_ns / per) : 2;
+	printf("info r2_batches_per_loop %d\n", n);
 	for (j = 0; j < R2_NVARS; j++)
 		t[j] = calloc(R, sizeof(double));
 	for (rd = 0; rd < R; rd++) {
@@ -723,12 +759,17 @@ static void *row2_thread(void *arg)
 	}
 	for (j = 0; j < R2_NVARS; j++) {
 		med[j] = median(t[j], R);
+		bst[j] = best(t[j], R);
 		free(t[j]);
 	}
-	result("r2_accept_ns", med[R2_ACCEPT]);
-	result("r2_setid_ns", med[R2_SETID]);
-	result("r2_ratio", med[R2_ACCEPT] / med[R2_SETID]);
-	result("r2_split_reject_ns", med[R2_REJECT]);
+	result("r2_accept_ns", bst[R2_ACCEPT]);
+	result("r2_setid_ns", bst[R2_SETID]);
+	result("r2_reject_ns", bst[R2_REJECT]);
+	result("r2_accept_med_ns", med[R2_ACCEPT]);
+	result("r2_setid_med_ns", med[R2_SETID]);
+	result("r2_reject_med_ns", med[R2_REJECT]);
+	result("r2_ratio", bst[R2_ACCEPT] / bst[R2_SETID]);
+	result("r2_ratio_med", med[R2_ACCEPT] / med[R2_SETID]);
 
 	/* The three calls one by one (a clock read between them). */
 	n = cfg.split_n;
@@ -941,25 +982,46 @@ static void holder_cmd(int cmd, int ack, char c)
 		die("row 4: the holder failed at '%c'", c);
 }
 
-/* Median of cfg.r4_sub loops of one life each. */
-static double r4_measure(struct life *l, long n)
-{
-	double v[16];
-	int i, s = cfg.r4_sub < 16 ? cfg.r4_sub : 16;
+/*
+ * One phase of row 4: cfg.r4_sub loops of issue + accept, each next to a
+ * loop of SCM_CREDENTIALS messages, which no grant touches.  The phases
+ * are seconds apart (filling takes that long) and the host's speed drifts
+ * meanwhile; the grant loop's time relative to its neighbour's does not.
+ */
+struct r4_loops {
+	struct life grant, cred;
+	long ng, nc;
+};
 
-	for (i = 0; i < s; i++)
-		v[i] = life_loop(l, n);
-	return median(v, s);
+#define R4_SUB_MAX	16
+
+static void r4_measure(struct r4_loops *lp, double *g, double *c)
+{
+	int i;
+
+	for (i = 0; i < cfg.r4_sub; i++) {
+		if (i % 2) {
+			c[i] = life_loop(&lp->cred, lp->nc);
+			g[i] = life_loop(&lp->grant, lp->ng);
+		} else {
+			g[i] = life_loop(&lp->grant, lp->ng);
+			c[i] = life_loop(&lp->cred, lp->nc);
+		}
+	}
 }
 
 static void row4(void)
 {
-	int R = cfg.r4_rounds, N = cfg.r4_n, r, cmd[2], ack[2], status;
-	double *one, *queued, *bound, mo, mq, mb;
-	long base, n;
-	struct life l;
+	int R = cfg.r4_rounds, N = cfg.r4_n, S = cfg.r4_sub, r, cmd[2], ack[2];
+	static const char *const phase[3] = { "one", "queued", "bound" };
+	double *g[3], *c[3], *rel[3], bg[3], bc[3], mrel[3], mg[3];
+	struct r4_loops lp;
+	int k, i, status;
+	long base;
 	pid_t pid;
 
+	if (S > R4_SUB_MAX)
+		S = cfg.r4_sub = R4_SUB_MAX;
 	if (pipe(cmd) || pipe(ack))
 		die("pipe: %s", strerror(errno));
 	fflush(stdout);
@@ -974,52 +1036,71 @@ static void row4(void)
 	close(cmd[0]);
 	close(ack[1]);
 
-	life_init(&l, K_GRANT);
-	l.accept_flags = 0;	/* issue + accept (FULL, the caller's own ids) */
-	n = calibrate(&l);
-	one = calloc(R, sizeof(double));
-	queued = calloc(R, sizeof(double));
-	bound = calloc(R, sizeof(double));
+	life_init(&lp.grant, K_GRANT);
+	lp.grant.accept_flags = 0;	/* issue + accept (FULL, own ids) */
+	life_init(&lp.cred, K_CRED);
+	lp.ng = calibrate(&lp.grant);
+	lp.nc = calibrate(&lp.cred);
+	for (k = 0; k < 3; k++) {
+		g[k] = calloc(R * S, sizeof(double));
+		c[k] = calloc(R * S, sizeof(double));
+		rel[k] = calloc(R * S, sizeof(double));
+	}
 	printf("info r4_outstanding %d\n", N);
 	base = cg_counter("outstanding");
 	for (r = 0; r < R; r++) {
 		long out_q, out_b;
 
 		if (r % 2 == 0)
-			one[r] = r4_measure(&l, n);
+			r4_measure(&lp, g[0] + r * S, c[0] + r * S);
 		holder_cmd(cmd[1], ack[0], 'q');
 		usleep(200000);
 		out_q = cg_counter("outstanding") - base;
-		queued[r] = r4_measure(&l, n);
+		r4_measure(&lp, g[1] + r * S, c[1] + r * S);
 		holder_cmd(cmd[1], ack[0], 'b');
 		usleep(500000);		/* the id table's deferred resize */
 		out_b = cg_counter("outstanding") - base;
-		bound[r] = r4_measure(&l, n);
+		r4_measure(&lp, g[2] + r * S, c[2] + r * S);
 		holder_cmd(cmd[1], ack[0], 'c');
 		while (cg_counter("outstanding") > base)
 			usleep(50000);
 		slab_settle();
 		if (r % 2)
-			one[r] = r4_measure(&l, n);
-		printf("round 4 %d one %.0f queued %.0f (%ld outstanding) bound %.0f (%ld outstanding)\n",
-		       r, one[r], queued[r], out_q, bound[r], out_b);
+			r4_measure(&lp, g[0] + r * S, c[0] + r * S);
+		printf("round 4 %d one %.0f/%.0f queued %.0f/%.0f (%ld outstanding) bound %.0f/%.0f (%ld outstanding)\n",
+		       r, best(g[0] + r * S, S), best(c[0] + r * S, S),
+		       best(g[1] + r * S, S), best(c[1] + r * S, S), out_q,
+		       best(g[2] + r * S, S), best(c[2] + r * S, S), out_b);
 		if (out_q < N || out_b < N)
 			die("row 4: fewer than %d grants outstanding", N);
 	}
 	holder_cmd(cmd[1], ack[0], 'x');
 	waitpid(pid, &status, 0);
-	mo = median(one, R);
-	mq = median(queued, R);
-	mb = median(bound, R);
-	result("r4_one_ns", mo);
-	result("r4_bound_ns", mb);
-	result("r4_queued_ns", mq);
-	result("r4_ratio_bound", mb / mo);
-	result("r4_ratio_queued", mq / mo);
-	life_fini(&l);
-	free(one);
-	free(queued);
-	free(bound);
+	for (k = 0; k < 3; k++) {
+		char key[32];
+
+		for (i = 0; i < R * S; i++)
+			rel[k][i] = g[k][i] / c[k][i];
+		bg[k] = best(g[k], R * S);
+		bc[k] = best(c[k], R * S);
+		mg[k] = median(g[k], R * S);
+		mrel[k] = median(rel[k], R * S);
+		snprintf(key, sizeof(key), "r4_%s_ns", phase[k]);
+		result(key, bg[k]);
+		snprintf(key, sizeof(key), "r4_%s_cred_ns", phase[k]);
+		result(key, bc[k]);
+		snprintf(key, sizeof(key), "r4_%s_med_ns", phase[k]);
+		result(key, mg[k]);
+		free(g[k]);
+		free(c[k]);
+		free(rel[k]);
+	}
+	result("r4_ratio_queued", (bg[1] / bc[1]) / (bg[0] / bc[0]));
+	result("r4_ratio_bound", (bg[2] / bc[2]) / (bg[0] / bc[0]));
+	result("r4_ratio_queued_med", mrel[1] / mrel[0]);
+	result("r4_ratio_bound_med", mrel[2] / mrel[0]);
+	life_fini(&lp.grant);
+	life_fini(&lp.cred);
 }
 
 /* ---- row 5: throughput with 1, 2 and 4 threads ---- */
@@ -1081,7 +1162,7 @@ static void row5(void)
 {
 	static const int threads[3] = { 1, 2, 4 };
 	int R = cfg.r5_rounds, r, j;
-	double *rate[2][3], m[2][3];
+	double *rate[2][3], m[2][3], b[2][3];
 	char key[48];
 
 	for (j = 0; j < 6; j++)
@@ -1097,16 +1178,23 @@ static void row5(void)
 		       rate[0][0][r], rate[0][1][r], rate[0][2][r],
 		       rate[1][0][r], rate[1][1][r], rate[1][2][r]);
 	}
-	for (j = 0; j < 6; j++)
+	for (j = 0; j < 6; j++) {
 		m[j / 3][j % 3] = median(rate[j / 3][j % 3], R);
+		b[j / 3][j % 3] = most(rate[j / 3][j % 3], R);
+	}
 	for (j = 0; j < 3; j++) {
 		snprintf(key, sizeof(key), "r5_grant_%d_per_s", threads[j]);
-		result(key, m[0][j]);
+		result(key, b[0][j]);
 		snprintf(key, sizeof(key), "r5_cred_%d_per_s", threads[j]);
+		result(key, b[1][j]);
+		snprintf(key, sizeof(key), "r5_grant_%d_med_per_s", threads[j]);
+		result(key, m[0][j]);
+		snprintf(key, sizeof(key), "r5_cred_%d_med_per_s", threads[j]);
 		result(key, m[1][j]);
 	}
 	for (j = 1; j < 3; j++) {
-		double sg = m[0][j] / m[0][0], sc = m[1][j] / m[1][0];
+		double sg = b[0][j] / b[0][0], sc = b[1][j] / b[1][0];
+		double mg = m[0][j] / m[0][0], mc = m[1][j] / m[1][0];
 
 		snprintf(key, sizeof(key), "r5_grant_scale_%d", threads[j]);
 		result(key, sg);
@@ -1114,6 +1202,8 @@ static void row5(void)
 		result(key, sc);
 		snprintf(key, sizeof(key), "r5_ratio_%d", threads[j]);
 		result(key, sg / sc);
+		snprintf(key, sizeof(key), "r5_ratio_%d_med", threads[j]);
+		result(key, mg / mc);
 	}
 	for (j = 0; j < 6; j++)
 		free(rate[j / 3][j % 3]);
@@ -1253,7 +1343,6 @@ int main(int argc, char **argv)
 		cfg.r1_rounds = 5;
 		cfg.loop_ns /= 4;
 		cfg.r2_rounds = 5;
-		cfg.r2_batches = 2;
 		cfg.r3_n = 2000;
 		cfg.r3_rounds = 2;
 		cfg.r4_n = 5000;

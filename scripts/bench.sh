@@ -47,11 +47,13 @@ failed=0
 for i in $(seq 1 "$BOOTS"); do
 	echo "== bench: boot $i of $BOOTS (credbench $BENCH_ARGS; log $DIR/console-$i.log)"
 	t0=$(date +%s)
+	l0=$(cut -d' ' -f1 /proc/loadavg)
 	rc=0
 	# shellcheck disable=SC2086
 	VM_LOG=$DIR/console-$i.log "$REPO/tests/vm/run" -- credbench $BENCH_ARGS \
 		>"$DIR/boot-$i.out" || rc=$?
 	echo "   boot $i: exit $rc, $(( $(date +%s) - t0 )) s"
+	echo "host_load boot $i: $(( $(date +%s) - t0 )) s, host load average $l0 before, $(cut -d' ' -f1 /proc/loadavg) after" >>"$DIR/meta"
 	if [ "$rc" != 0 ]; then
 		echo "bench: boot $i failed (exit $rc): $DIR/boot-$i.out, $DIR/console-$i.log" >&2
 		tail -n 5 "$DIR/boot-$i.out" >&2 || true
