@@ -88,17 +88,30 @@ SPLITS = [
 # the time goes, not an attribution (callers are not known).
 AREAS = [
     ("credpass (grant, acceptid, AF_UNIX glue)", r"credgrant|^cg_|acceptid"),
-    ("slab allocator", r"slab|kmalloc|kfree|kmem_cache|virt_to_folio|failslab|memcg|obj_cgroup"),
-    ("RCU", r"rcu"),
+    ("grant id table (rhashtable)", r"^rht_|rhashtable"),
+    ("clock reads (ktime)", r"ktime|tsc|timekeeping"),
+    ("slab and page allocators",
+     r"slab|kmalloc|kfree|kmem_cache|kvmalloc|virt_to_folio|failslab|memcg|obj_cgroup|"
+     r"alloc_pages|get_page_from_freelist|page_state|__nr_to_section|zonelist|"
+     r"check_new_pages|folio|free_to_partial|rmqueue|watermark|free_unref|node_state|"
+     r"percpu_counter|lsm_blob"),
+    ("RCU", r"rcu|note_gp"),
     ("timers", r"timer"),
-    ("credentials, ids, ucounts, LSM hooks",
-     r"cred|groups|_uid|uid_|ucount|setres|setgroups|security_|^cap_|safesetid|keyring"),
+    ("credentials, ids, capabilities, LSM hooks",
+     r"cred|groups|gid_cmp|sort|_uid|uid_|_gid|gid_|make_k|from_k|map_id|ucount|setres|"
+     r"setgroups|set_user|set_dumpable|rlimit|nproc|security_|^cap_|capable|safesetid|"
+     r"setid_policy|permitted|keyring|key_get|user_ns|^do_swap$|^do_cmp$"),
     ("pidfd, files, dentries, inodes",
-     r"pidfd|fd_install|alloc_fd|close_fd|__fput|fput|dentry|inode|d_alloc|file|dput|lockref"),
+     r"pidfd|fd_install|alloc_fd|close_fd|put_unused_fd|fput|dentry|inode|d_alloc|"
+     r"d_instantiate|dput|dget|d_set_d_op|lockref|evict|iput|path_|mnt|filp|file|fsnotify|"
+     r"write_access|init_rwsem|current_time|timestamp_truncate|stashed"),
     ("AF_UNIX, sockets, skbs, scm, copies",
-     r"unix|skb|scm|sock|msghdr|datagram|iov|_iter|copy_|movs|memcpy|memset|put_cmsg"),
-    ("locks, refcounts, ids", r"spin|lock|refcount|siphash|rhashtable|pid"),
-    ("system call entry and exit", r"syscall|entry_|irqentry|^do_"),
+     r"unix|skb|scm|sock|msghdr|datagram|iov|_iter|copy_|movs|memcpy|memset|memcmp|"
+     r"put_cmsg|memdup|sk_filter"),
+    ("system call entry, fd lookup",
+     r"syscall|x64_sys_call|^_*sys_|import_ubuf|access_ok|fget|fdget|class_fd|"
+     r"entry_|irqentry|get_user|put_user"),
+    ("locks, refcounts, pids", r"spin|lock|refcount|siphash|pid|idr_|radix_tree|bh_enable"),
     ("scheduler, wakeups, work", r"sched|wake|work|switch|schedule"),
 ]
 
@@ -169,7 +182,8 @@ def profile_md(name, lines, top=20):
     out.append("| area (by symbol name) | share |")
     out.append("|---|---|")
     for area, pct in sorted(areas.items(), key=lambda a: -a[1]):
-        out.append(f"| {area} | {pct:.1f} % |")
+        if pct >= 0.1:
+            out.append(f"| {area} | {pct:.1f} % |")
     out.append("")
     out.append(f"Top {min(top, len(syms))} symbols:")
     out.append("")
