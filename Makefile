@@ -10,6 +10,8 @@
 #   make demo       boot the VM: SO_PEERCRED across namespaces, then grants
 #   make install    ABI header, libcredpass (.so, .a, credpass.pc), man pages
 #   make stress     the stress suite alone for DURATION seconds (default 300)
+#   make bench      the kernel's costs as ratios, BOOTS VM boots (default 3),
+#                   written to bench/results.md
 #   make clean      remove build/
 #
 # Every target first runs scripts/deps.sh (installs missing Debian packages).
@@ -29,8 +31,10 @@ TARBALL := /usr/src/linux-source-6.12.tar.xz
 NPROC := $(shell nproc)
 
 # --- dependencies: once per top-level make --------------------------------
+# make bench also wants perf (linux-perf) for its profile boot, unless PROFILE=0.
+BENCH_DEPS := $(if $(filter bench,$(MAKECMDGOALS)),$(if $(filter 0,$(PROFILE)),,linux-perf))
 ifndef CREDPASS_DEPS_DONE
-ifneq ($(shell scripts/deps.sh >&2 && echo ok),ok)
+ifneq ($(shell CREDPASS_EXTRA_DEPS="$(BENCH_DEPS)" scripts/deps.sh >&2 && echo ok),ok)
 $(error scripts/deps.sh failed: see above)
 endif
 export CREDPASS_DEPS_DONE := 1
@@ -229,7 +233,9 @@ DEMO_BINS := $(patsubst tests/demo/%.c,$(B)/demo/%,$(DEMO_SRCS))
 # tests/examples/*.c: user programs built against the ABI header alone.
 EXAMPLE_SRCS := $(sort $(wildcard tests/examples/*.c))
 EXAMPLE_BINS := $(patsubst tests/examples/%.c,$(B)/examples/%,$(EXAMPLE_SRCS))
-GUEST_TOOLS := $(B)/vm/credpass-exit $(B)/vm/credpass-timeout $(DEMO_BINS) $(EXAMPLE_BINS)
+BENCH_BIN := $(B)/bench/credbench
+GUEST_TOOLS := $(B)/vm/credpass-exit $(B)/vm/credpass-timeout $(DEMO_BINS) $(EXAMPLE_BINS) \
+	$(BENCH_BIN)
 
 $(B)/vm/credpass-exit $(B)/vm/credpass-timeout: $(B)/vm/%: tests/vm/%.c
 	@mkdir -p $(@D)
@@ -238,6 +244,11 @@ $(B)/vm/credpass-exit $(B)/vm/credpass-timeout: $(B)/vm/%: tests/vm/%.c
 $(B)/demo/%: tests/demo/%.c $(UAPI_HDRS)
 	@mkdir -p $(@D)
 	$(CC) -static $(CFLAGS) $(UAPI) -o $@ $< -lcap -lpthread
+
+# bench/credbench.c: the benchmark make bench runs in the guest (bench/README.md)
+$(BENCH_BIN): bench/credbench.c $(UAPI_HDRS)
+	@mkdir -p $(@D)
+	$(CC) -static $(CFLAGS) $(UAPI) -o $@ $< -lpthread
 
 MAN_PAGES := $(sort $(wildcard man/*.[0-9]))
 # Compiled as a user would: libc and what `make install` puts in place
@@ -282,7 +293,9 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS) $(UAPI_HDRS)
 		-o $@ $< $(LIB_SRCS)
 
 # --- initramfs ------------------------------------------------------------------
-$(B)/vm/initramfs.list: FORCE
+# The list records each file's mode: what it lists must exist first (order
+# only: the list itself is rewritten only when its content changes).
+$(B)/vm/initramfs.list: FORCE | $(SUITE_BINS) $(GUEST_TOOLS) $(UPSTREAM_BINS)
 	@mkdir -p $(@D)
 	@scripts/mkinitramfs.sh $@ $(SUITE_BINS) -- $(GUEST_TOOLS) \
 		-- $(UPSTREAM_LIST) $(B)/upstream $(UPSTREAM_FILES)
@@ -362,6 +375,18 @@ stress: vm
 	if tr -d '\r' <$(B)/stress/console.log | grep -v '^credpass-vm: stderr' | grep -E 'Kernel panic|kernel BUG at|BUG: |Oops|WARNING: |general protection fault|UBSAN:|KASAN:|hung_task'; then \
 		echo "stress: kernel problem in $(B)/stress/console.log"; rc=1; fi; \
 	exit $$rc
+
+# --- make bench: the kernel's costs, ratios measured in the VM ------------------------
+# make bench [BOOTS=3] [PROFILE=1] [BENCH_ARGS=...]: boots the test kernel
+# BOOTS times running build/bench/credbench, then once more under perf
+# (PROFILE=0: not), prints the table and writes bench/results.md
+# (bench/README.md says what each row measures).  Never fails on a figure;
+# fails if a boot fails.
+BOOTS ?= 3
+PROFILE ?= 1
+.PHONY: bench
+bench: vm
+	@BOOTS=$(BOOTS) PROFILE=$(PROFILE) BENCH_ARGS="$(BENCH_ARGS)" scripts/bench.sh
 
 # --- top-level targets ---------------------------------------------------------------
 .PHONY: all check demo clean
