@@ -1059,6 +1059,9 @@ bool credgrant_check_expired(struct cred_grant *g, u64 now)
 
 static int __init credgrant_init(void)
 {
+	/* The sizes user space was told are the structs' (openat2 style). */
+	BUILD_BUG_ON(sizeof(struct credgrant_req) != CREDGRANT_REQ_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct credgrant) != CREDGRANT_SIZE_VER0);
 	cg_cache = KMEM_CACHE(cred_grant, SLAB_ACCOUNT | SLAB_PANIC);
 	get_random_bytes(&cg_id_key, sizeof(cg_id_key));
 	init_user_ns.ucount_max[UCOUNT_CREDGRANTS] = CG_QUOTA_DEFAULT;
