@@ -6,7 +6,8 @@
  * - Control (NETLINK_AUDIT, unicast to the kernel, needs CAP_AUDIT_CONTROL
  *   or CAP_AUDIT_WRITE): AUDIT_GET, AUDIT_SET (enabled, backlog limit),
  *   AUDIT_ADD_RULE / AUDIT_DEL_RULE (exit-filter rules: syscalls, fields,
- *   a key), AUDIT_USER_MSG (what libaudit's audit_log_user_message() sends).
+ *   a key), user messages (what libaudit's audit_log_user_message()
+ *   sends; AU_USER_MSG, type 1107, below).
  *   Every request asks for the kernel's ACK and returns its errno.
  * - Reading (the multicast group AUDIT_NLGRP_READLOG, needs
  *   CAP_AUDIT_READ): every record kauditd sends out, whether or not an
@@ -50,10 +51,14 @@
 #ifndef AUDIT_CREDGRANT
 #define AUDIT_CREDGRANT		1341
 #endif
-/* libaudit's name; the kernel headers only have the range */
-#ifndef AUDIT_USER_MSG
-#define AUDIT_USER_MSG		1107
-#endif
+/*
+ * The user message the tests send, type 1107: the issue's spec calls it
+ * USER_MSG; <linux/audit.h> names it AUDIT_USER_AVC, and libaudit 3.0.9
+ * and its ausearch call it USER_AVC.  Every AUDIT_USER_* type (1100 to
+ * 1199, 2100 to 2999) is logged by the same kernel path,
+ * audit_log_common_recv_msg(), in the sending thread's context.
+ */
+#define AU_USER_MSG		1107
 #ifndef AUDIT_NLGRP_READLOG
 #define AUDIT_NLGRP_READLOG	1
 #endif
@@ -211,13 +216,18 @@ static inline int au_set_backlog_limit(uint32_t limit)
 }
 
 /*
- * What libaudit's audit_log_user_message() does: an AUDIT_USER_MSG with
+ * What libaudit's audit_log_user_message() does: an AU_USER_MSG with
  * text as its msg='...'; the kernel logs it in the sender's context
  * (pid, uid, auid, ses of the calling thread).  Needs CAP_AUDIT_WRITE.
  */
+static inline int au_user_msg_type(uint16_t type, const char *text)
+{
+	return au_request(type, text, strlen(text) + 1, 0, NULL, 0);
+}
+
 static inline int au_user_msg(const char *text)
 {
-	return au_request(AUDIT_USER_MSG, text, strlen(text) + 1, 0, NULL, 0);
+	return au_user_msg_type(AU_USER_MSG, text);
 }
 
 /* An exit-filter rule: "-a always,exit -F arch=b64 -S ... -F ... -k KEY". */
@@ -542,7 +552,7 @@ static inline void au_marker(char *buf, size_t len, const char *tag)
 /* Is rec the USER_MSG whose msg='...' is exactly text? */
 static inline bool au_is_user_msg(const struct au_rec *rec, const char *text)
 {
-	return rec->type == AUDIT_USER_MSG && au_field_is(rec->body, "msg", text);
+	return rec->type == AU_USER_MSG && au_field_is(rec->body, "msg", text);
 }
 
 /*
