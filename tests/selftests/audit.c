@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -67,7 +68,7 @@ enum {
 	A_RECV = 'R',		/* recvmsg(fd): keep the description */
 	A_ACCEPT = 'A',		/* acceptid(fd, kept description, flags) */
 	A_POP = 'P',		/* acceptid(-1, NULL, 0, ACCEPTID_AUDIT_POP) */
-	A_MSG = 'M',		/* USER_MSG text */
+	A_MSG = 'M',		/* USER_MSG text (val: another user type) */
 	A_CREATE = 'C',		/* create the file text */
 	A_FORK_MSG = 'F',	/* a forked child sends USER_MSG text */
 	A_THREAD_MSG = 'T',	/* a new thread sends USER_MSG text */
@@ -233,7 +234,8 @@ static void actor_loop(int cmdfd, int repfd)
 			arep_fill(&r, c.op, ret, errno);
 			break;
 		case A_MSG:
-			ret = au_user_msg(c.text);
+			ret = au_user_msg_type(c.val ? c.val : AU_USER_MSG,
+					       c.text);
 			arep_fill(&r, c.op, ret, -ret);
 			break;
 		case A_CREATE:
@@ -579,14 +581,15 @@ static void expect_user_msg(struct __test_metadata *_metadata, int line,
 /* The actor sends USER_MSG marker; read until it comes; check it. */
 static void a_msg_check(struct __test_metadata *_metadata, int line,
 			struct au_reader *r, struct au_list *l,
-			struct actor *a, int op, const struct au_obo *o)
+			struct actor *a, int op, uint16_t type,
+			const struct au_obo *o)
 {
 	char text[96];
 	int ret, err;
 	int32_t pid;
 
 	au_marker(text, sizeof(text), "msg");
-	err = a_do(_metadata, line, a, op, -1, 0, 0, text);
+	err = a_do(_metadata, line, a, op, -1, 0, type, text);
 	ASSERT_EQ(0, err) TH_LOG("line %d: USER_MSG from actor '%c': %s", line,
 				 op, strerror(err));
 	if (op == A_THREAD_MSG)
@@ -602,7 +605,12 @@ static void a_msg_check(struct __test_metadata *_metadata, int line,
 
 /* The actor's (or its child's, thread's, new image's) USER_MSG. */
 #define A_MSG_CHECK(a, op, o) \
-	a_msg_check(_metadata, __LINE__, &self->r, &self->l, a, op, o)
+	a_msg_check(_metadata, __LINE__, &self->r, &self->l, a, op, 0, o)
+/* The same with another user message type (A_MSG only). */
+#define A_MSG_TYPE_CHECK(a, type, o) \
+	a_msg_check(_metadata, __LINE__, &self->r, &self->l, a, A_MSG, type, o)
+/* USER_CMD: what sudo logs through libaudit */
+#define AU_USER_CMD		1123
 
 struct syscall_match {
 	int32_t pid;
@@ -681,6 +689,7 @@ FIXTURE(au)
 	char paths[4][96];
 	int npaths;
 	char ratelimit[32];		/* printk_ratelimit to restore */
+	pid_t auditd;			/* stopped by the teardown */
 	struct cg_counters before;
 };
 
@@ -714,6 +723,10 @@ FIXTURE_TEARDOWN(au)
 	struct cg_counters c;
 	int i;
 
+	if (self->auditd > 0) {
+		kill(self->auditd, SIGTERM);
+		cg_wait(self->auditd);
+	}
 	for (i = 0; i < self->nrules; i++) {
 		EXPECT_EQ(0, au_rule_del(&self->rules[i]));
 		au_rule_free(&self->rules[i]);
@@ -1128,6 +1141,7 @@ TEST_F(au, audit_subject_in_user_msg_and_syscall)
 	serve(_metadata, self, &cl, &sv, &k);
 	o = obo_of(&k);
 	A_MSG_CHECK(&sv, A_MSG, &o);
+	A_MSG_TYPE_CHECK(&sv, AU_USER_CMD, &o);
 	A_OK(&sv, A_CREATE, -1, 0, 0, p2);
 	BARRIER();
 	EXPECT_CREATE_RECORD(sv.pid, p1, AUID_SERVICE, sv.ses, &no_obo);
@@ -1453,6 +1467,13 @@ TEST_F(au, audit_chain_names_first)
 	A_MSG_CHECK(&sv, A_MSG, &o);
 	A_OK(&sv, A_CREATE, -1, 0, 0, p);
 	BARRIER();
+	/* A's grant: issued by A (no subject of its own), taken by the bus */
+	c = cg_want("issue", id1, &ka, 0);
+	EXPECT_CG(&c);
+	c = cg_want("accept", id1, &ka, bus.pid);
+	c.obo = o;
+	EXPECT_CG(&c);
+	/* the bus's grant: A's subject, the bus as sender */
 	c = cg_want("issue", id2, &kb, 0);
 	c.obo = o;
 	EXPECT_CG(&c);
@@ -1534,6 +1555,294 @@ TEST_F(au, kmsg_fallback)
 	A_OK(&r, A_ACCEPT, self->rv, ACCEPTID_REJECT, 0, NULL);
 	EXPECT_EQ(0, actor_stop(&g));
 	EXPECT_EQ(0, actor_stop(&r));
+}
+
+/* ================================================================== */
+/* auditd: Debian's daemon, its log, ausearch                           */
+
+#define AUDITD_CONF_DIR	"/etc/credpass/audit"
+#define AUDITD_RULES	AUDITD_CONF_DIR "/credpass.rules"
+#define AUDITD_LOG_DIR	"/var/log/audit"
+#define AUDITD_LOG	AUDITD_LOG_DIR "/audit.log"
+#define AUDITD_WATCHED	"/tmp/credpass-auditd"	/* in credpass.rules */
+#define AUDITD_FILE	AUDITD_WATCHED "/for-client"
+
+/* argv[0] with stdout to out and stderr to err (files); its pid. */
+static pid_t spawn(const char *out, const char *err, char *const argv[])
+{
+	pid_t pid = cg_fork();
+
+	if (pid == 0) {
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Run argv to its end: its exit status (see cg_wait), or -errno. */
+static int run(const char *out, const char *err, char *const argv[])
+{
+	pid_t pid = spawn(out, err, argv);
+
+	return pid < 0 ? -errno : cg_wait(pid);
+}
+
+/* A whole file, NUL-terminated (free it), or NULL. */
+static char *slurp(const char *path)
+{
+	size_t len = 0, cap = 65536;
+	char *buf = malloc(cap + 1);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (!buf || fd < 0) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while ((n = read(fd, buf + len, cap - len)) > 0) {
+		len += n;
+		if (len == cap) {
+			char *b = realloc(buf, 2 * cap + 1);
+
+			if (!b)
+				break;
+			buf = b;
+			cap *= 2;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+/*
+ * Wait until auditd has written needle to its log: inotify on the log's
+ * directory wakes us, AU_WAIT_MS bounds it.  0 or -ETIMEDOUT/-errno.
+ */
+static int wait_log(const char *needle)
+{
+	int64_t deadline = au_now_ms() + AU_WAIT_MS;
+	int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK), ret = -ETIMEDOUT;
+	char ev[4096];
+
+	if (in < 0)
+		return -errno;
+	if (inotify_add_watch(in, AUDITD_LOG_DIR, IN_MODIFY | IN_CREATE) < 0) {
+		ret = -errno;
+		close(in);
+		return ret;
+	}
+	for (;;) {
+		struct pollfd p = { .fd = in, .events = POLLIN };
+		int64_t left = deadline - au_now_ms();
+		char *log = slurp(AUDITD_LOG);
+		bool found = log && strstr(log, needle);
+
+		free(log);
+		if (found) {
+			ret = 0;
+			break;
+		}
+		if (left <= 0)
+			break;
+		if (poll(&p, 1, left > INT32_MAX ? INT32_MAX : left) < 0 &&
+		    errno != EINTR) {
+			ret = -errno;
+			break;
+		}
+		while (read(in, ev, sizeof(ev)) > 0)
+			;
+	}
+	close(in);
+	return ret;
+}
+
+/* Print a program's output as TAP comments, each line prefixed. */
+static void print_output(const char *what, const char *text)
+{
+	const char *p = text, *e;
+
+	printf("# ---- %s\n", what);
+	while (p && *p) {
+		e = strchr(p, '\n');
+		printf("# %.*s\n", (int)(e ? e - p : (long)strlen(p)), p);
+		p = e ? e + 1 : NULL;
+	}
+	fflush(stdout);
+}
+
+/* Does text have a line that holds every one of the strings? */
+static bool has_line(const char *text, const char *const *parts, int n)
+{
+	const char *p = text;
+
+	while (p && *p) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		char *line = strndup(p, len);
+		int i;
+
+		for (i = 0; line && i < n; i++)
+			if (!strstr(line, parts[i]))
+				break;
+		free(line);
+		if (i == n)
+			return true;
+		p = e ? e + 1 : NULL;
+	}
+	return false;
+}
+
+static bool pred_auditd_registered(const struct au_rec *rec, const void *arg)
+{
+	return rec->type == AUDIT_CONFIG_CHANGE &&
+	       au_field_is(rec->body, "audit_pid", arg) &&
+	       au_field_is(rec->body, "res", "1");
+}
+
+/*
+ * The issue's scenario with the real daemon: auditd (Debian's, started
+ * with a fixed config and rules file) logs a service that accepted its
+ * client's audit-only grant and created a file for it; ausearch (-m 1341
+ * and 1107: libaudit 3.0.9 knows neither CREDGRANT nor USER_MSG by name,
+ * it calls 1107 USER_AVC) and ausearch -k show the client's auid in the
+ * grant's records, in the service's own message and in the SYSCALL
+ * record of the file's creation.
+ */
+TEST_F(au, auditd_ausearch_names_client)
+{
+	static char *const auditd_argv[] = {
+		"/sbin/auditd", "-n", "-c", AUDITD_CONF_DIR, NULL,
+	};
+	static char *const rules_argv[] = {
+		"/sbin/auditctl", "-R", AUDITD_RULES, NULL,
+	};
+	static char *const clear_argv[] = { "/sbin/auditctl", "-D", NULL };
+	static char *const search_m_argv[] = {
+		"/sbin/ausearch", "-if", AUDITD_LOG, "-m", "1341,1107", NULL,
+	};
+	static char *const search_k_argv[] = {
+		"/sbin/ausearch", "-if", AUDITD_LOG, "-k", "credpass", NULL,
+	};
+	static char *const search_i_argv[] = {
+		"/sbin/ausearch", "-if", AUDITD_LOG, "-m", "1341,1107", "-i",
+		NULL,
+	};
+	const char *msg = "op=credpass-demo-create path=" AUDITD_FILE " res=success";
+	struct audit_status st;
+	struct actor cl, sv;
+	struct known k;
+	struct au_obo o;
+	struct au_cg c;
+	char want[1024], obo[128], pid[16], end[256], *out_m, *out_k, *out_i;
+	const char *parts[4];
+	uint64_t id;
+	int ret, i;
+
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, access(i == 0 ? "/sbin/auditd" : i == 1 ?
+				    "/sbin/auditctl" : "/sbin/ausearch", X_OK))
+			TH_LOG("Debian's auditd package is not in the guest (scripts/mkinitramfs.sh)");
+	ASSERT_EQ(0, au_get_status(&st));
+	ASSERT_EQ(0, st.pid) TH_LOG("an audit daemon (pid %u) is already registered",
+				    st.pid);
+	unlink(AUDITD_FILE);
+	rmdir(AUDITD_WATCHED);
+	ASSERT_EQ(0, mkdir(AUDITD_WATCHED, 0755));
+	unlink(AUDITD_LOG);
+
+	/* auditd: registered once the kernel logs its audit_pid */
+	self->auditd = spawn("/tmp/auditd.out", "/tmp/auditd.err", auditd_argv);
+	ASSERT_LT(0, self->auditd);
+	snprintf(pid, sizeof(pid), "%d", self->auditd);
+	ret = au_read_until(&self->r, &self->l, pred_auditd_registered, pid);
+	ASSERT_LE(0, ret) TH_LOG("auditd (pid %d) did not register: %s", self->auditd,
+				 strerror(-ret));
+	ASSERT_EQ(0, run("/tmp/auditctl.out", "/tmp/auditctl.err", rules_argv))
+		TH_LOG("auditctl -R " AUDITD_RULES " failed");
+
+	/* the service creates a file for its client */
+	CLIENT_AND_SERVICE(&cl, &sv, k);
+	id = serve(_metadata, self, &cl, &sv, &k);
+	ASSERT_NE(0, id);
+	o = obo_of(&k);
+	EXPECT_EQ(0, A_DO(&sv, A_MSG, -1, 0, 0, msg));
+	A_OK(&sv, A_CREATE, -1, 0, 0, AUDITD_FILE);
+	EXPECT_EQ(0, A_DO(&sv, A_POP, -1, 0, 0, NULL));
+
+	/* everything before this message is in the log once it is */
+	au_marker(end, sizeof(end), "auditd_end");
+	ASSERT_EQ(0, au_user_msg(end));
+	ret = wait_log(end);
+	ASSERT_EQ(0, ret) TH_LOG("auditd did not log '%s': %s", end, strerror(-ret));
+
+	ret = run("/tmp/ausearch-m.txt", "/tmp/ausearch-m.err", search_m_argv);
+	EXPECT_EQ(0, ret) TH_LOG("ausearch -m 1341,1107: exit %d", ret);
+	ret = run("/tmp/ausearch-k.txt", "/tmp/ausearch-k.err", search_k_argv);
+	EXPECT_EQ(0, ret) TH_LOG("ausearch -k credpass: exit %d", ret);
+	ret = run("/tmp/ausearch-i.txt", "/tmp/ausearch-i.err", search_i_argv);
+	EXPECT_EQ(0, ret) TH_LOG("ausearch -i: exit %d", ret);
+	out_m = slurp("/tmp/ausearch-m.txt");
+	out_k = slurp("/tmp/ausearch-k.txt");
+	out_i = slurp("/tmp/ausearch-i.txt");
+	ASSERT_NE(NULL, out_m);
+	ASSERT_NE(NULL, out_k);
+	ASSERT_NE(NULL, out_i);
+	print_output("ausearch -if " AUDITD_LOG " -m 1341,1107", out_m);
+	print_output("ausearch -if " AUDITD_LOG " -k credpass", out_k);
+	print_output("ausearch -if " AUDITD_LOG " -m 1341,1107 -i", out_i);
+
+	/* the grant's records, exactly, in auditd's raw format */
+	parts[0] = "type=UNKNOWN[1341] msg=audit(";
+	parts[1] = want;
+	c = cg_want("issue", id, &k, 0);
+	au_cg_fmt(want + 3, sizeof(want) - 3, &c);
+	memcpy(want, "): ", 3);
+	EXPECT_TRUE(has_line(out_m, parts, 2)) TH_LOG("no line with %s", want);
+	c = cg_want("accept", id, &k, sv.pid);
+	c.obo = o;
+	au_cg_fmt(want + 3, sizeof(want) - 3, &c);
+	EXPECT_TRUE(has_line(out_m, parts, 2)) TH_LOG("no line with %s", want);
+	/* the service's own message names the client */
+	au_obo_fmt(obo, sizeof(obo), &o);
+	snprintf(want, sizeof(want), "): pid=%d uid=0 auid=%u ses=%u%s msg='%s'",
+		 sv.pid, AUID_SERVICE, sv.ses, obo, msg);
+	parts[0] = "type=USER_AVC msg=audit(";
+	EXPECT_TRUE(has_line(out_m, parts, 2)) TH_LOG("no line with %s", want);
+	/* and the SYSCALL record of the file it created */
+	snprintf(pid, sizeof(pid), " pid=%d ", sv.pid);
+	snprintf(want, sizeof(want), " auid=%u ", AUID_SERVICE);
+	snprintf(end, sizeof(end), " ses=%u%s comm=", sv.ses, obo);
+	parts[0] = "type=SYSCALL msg=audit(";
+	parts[1] = pid;
+	parts[2] = want;
+	parts[3] = end;
+	EXPECT_TRUE(has_line(out_k, parts, 4))
+		TH_LOG("no SYSCALL line with '%s', '%s' and '%s'", pid, want, end);
+	parts[0] = "type=PATH msg=audit(";
+	parts[1] = "name=\"" AUDITD_FILE "\"";
+	EXPECT_TRUE(has_line(out_k, parts, 2));
+	free(out_m);
+	free(out_k);
+	free(out_i);
+
+	EXPECT_EQ(0, run("/tmp/auditctl.out", "/tmp/auditctl.err", clear_argv));
+	ASSERT_EQ(0, kill(self->auditd, SIGTERM));
+	EXPECT_EQ(0, cg_wait(self->auditd)) TH_LOG("auditd's exit status");
+	self->auditd = 0;
+	ASSERT_EQ(0, au_get_status(&st));
+	EXPECT_EQ(0, st.pid) TH_LOG("auditd is still registered after its exit");
+	unlink(AUDITD_FILE);
+	rmdir(AUDITD_WATCHED);
+	EXPECT_EQ(0, actor_stop(&cl));
+	EXPECT_EQ(0, actor_stop(&sv));
 }
 
 /* Everything the suite issued has met its fate. */

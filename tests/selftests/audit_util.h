@@ -549,10 +549,17 @@ static inline void au_marker(char *buf, size_t len, const char *tag)
 	snprintf(buf, len, "credpass_audit_%s=%d.%u", tag, getpid(), ++n);
 }
 
-/* Is rec the USER_MSG whose msg='...' is exactly text? */
+/* A user message type (AUDIT_FIRST_USER_MSG..., as the kernel checks)? */
+static inline bool au_is_user_type(uint16_t type)
+{
+	return (type >= AUDIT_FIRST_USER_MSG && type <= AUDIT_LAST_USER_MSG) ||
+	       (type >= AUDIT_FIRST_USER_MSG2 && type <= AUDIT_LAST_USER_MSG2);
+}
+
+/* Is rec the user message whose msg='...' is exactly text? */
 static inline bool au_is_user_msg(const struct au_rec *rec, const char *text)
 {
-	return rec->type == AU_USER_MSG && au_field_is(rec->body, "msg", text);
+	return au_is_user_type(rec->type) && au_field_is(rec->body, "msg", text);
 }
 
 /*
