@@ -684,12 +684,15 @@ FIXTURE(au)
 	struct au_list l;
 	int s, rv;			/* a seqpacket pair, rv opted in */
 	int s2, rv2;			/* a second one */
-	struct au_rule rules[4];
+	/* rules added, as sent (a copy: the teardown runs in the parent) */
+	char rules[4][sizeof(struct audit_rule_data) + 64];
+	size_t rule_len[4];
 	int nrules;
 	char paths[4][96];
 	int npaths;
 	char ratelimit[32];		/* printk_ratelimit to restore */
 	pid_t auditd;			/* stopped by the teardown */
+	bool auditd_rules;		/* auditctl -D by the teardown */
 	struct cg_counters before;
 };
 
@@ -718,33 +721,50 @@ FIXTURE_SETUP(au)
 	ASSERT_EQ(0, cg_set_passcredgrant(self->rv2, 1));
 }
 
-FIXTURE_TEARDOWN(au)
+static int auditctl_clear(void);
+
+/* Wait (bounded) for a process that is not our child to end. */
+static int wait_gone(pid_t pid)
 {
+	struct pollfd p = { .events = POLLIN };
+	int ret;
+
+	p.fd = syscall(SYS_pidfd_open, pid, 0);
+	if (p.fd < 0)
+		return errno == ESRCH ? 0 : -errno;
+	ret = poll(&p, 1, AU_WAIT_MS);
+	close(p.fd);
+	return ret == 1 ? 0 : ret == 0 ? -ETIMEDOUT : -errno;
+}
+
+/*
+ * In the harness's parent of the test process, after it ended however it
+ * did (its descriptors, actors and memory are gone with it): what it left
+ * in the system.
+ */
+FIXTURE_TEARDOWN_PARENT(au)
+{
+	struct au_rule rule;
 	struct cg_counters c;
 	int i;
 
+	if (self->auditd_rules)
+		EXPECT_EQ(0, auditctl_clear());
 	if (self->auditd > 0) {
 		kill(self->auditd, SIGTERM);
-		cg_wait(self->auditd);
+		EXPECT_EQ(0, wait_gone(self->auditd));
 	}
 	for (i = 0; i < self->nrules; i++) {
-		EXPECT_EQ(0, au_rule_del(&self->rules[i]));
-		au_rule_free(&self->rules[i]);
+		rule.data = (struct audit_rule_data *)self->rules[i];
+		rule.len = self->rule_len[i];
+		EXPECT_EQ(0, au_rule_del(&rule));
 	}
 	for (i = 0; i < self->npaths; i++)
-		unlink(self->paths[i]);
+		if (unlink(self->paths[i]) && errno == EISDIR)
+			rmdir(self->paths[i]);
 	if (self->ratelimit[0])
 		EXPECT_EQ(0, cg_write_file(PRINTK_RATELIMIT, self->ratelimit));
-	au_restore(_metadata, &self->saved, &self->r);
-	au_list_free(&self->l);
-	if (self->s >= 0)
-		close(self->s);
-	if (self->rv >= 0)
-		close(self->rv);
-	if (self->s2 >= 0)
-		close(self->s2);
-	if (self->rv2 >= 0)
-		close(self->rv2);
+	au_restore(_metadata, &self->saved);
 	EXPECT_EQ(0, cg_counters_now(&c));
 	expect_balanced(_metadata, &c);
 }
@@ -755,13 +775,16 @@ static void add_rule(struct __test_metadata *_metadata,
 {
 	static const int sys[] = { __NR_openat, __NR_creat };
 	uint32_t field = AUDIT_PID, value = pid;
-	struct au_rule *rule;
+	struct au_rule rule;
 	int ret;
 
 	ASSERT_GT(4, self->nrules);
-	rule = &self->rules[self->nrules];
-	ASSERT_EQ(0, au_rule_init(rule, sys, 2, &field, &value, 1, AU_KEY));
-	ret = au_rule_add(rule);
+	ASSERT_EQ(0, au_rule_init(&rule, sys, 2, &field, &value, 1, AU_KEY));
+	ASSERT_GE(sizeof(self->rules[0]), rule.len);
+	memcpy(self->rules[self->nrules], rule.data, rule.len);
+	self->rule_len[self->nrules] = rule.len;
+	ret = au_rule_add(&rule);
+	au_rule_free(&rule);
 	ASSERT_EQ(0, ret) TH_LOG("AUDIT_ADD_RULE always,exit -S openat,creat -F pid=%d -k %s: %s",
 				 pid, AU_KEY, strerror(-ret));
 	self->nrules++;
@@ -1592,6 +1615,14 @@ static int run(const char *out, const char *err, char *const argv[])
 	return pid < 0 ? -errno : cg_wait(pid);
 }
 
+/* auditctl -D: delete every rule (ours: the auditd case's watch). */
+static int auditctl_clear(void)
+{
+	static char *const argv[] = { "/sbin/auditctl", "-D", NULL };
+
+	return run("/tmp/auditctl.out", "/tmp/auditctl.err", argv);
+}
+
 /* A whole file, NUL-terminated (free it), or NULL. */
 static char *slurp(const char *path)
 {
@@ -1724,7 +1755,6 @@ TEST_F(au, auditd_ausearch_names_client)
 	static char *const rules_argv[] = {
 		"/sbin/auditctl", "-R", AUDITD_RULES, NULL,
 	};
-	static char *const clear_argv[] = { "/sbin/auditctl", "-D", NULL };
 	static char *const search_m_argv[] = {
 		"/sbin/ausearch", "-if", AUDITD_LOG, "-m", "1341,1107", NULL,
 	};
@@ -1756,6 +1786,9 @@ TEST_F(au, auditd_ausearch_names_client)
 	unlink(AUDITD_FILE);
 	rmdir(AUDITD_WATCHED);
 	ASSERT_EQ(0, mkdir(AUDITD_WATCHED, 0755));
+	/* the teardown removes both */
+	snprintf(self->paths[self->npaths++], sizeof(self->paths[0]), AUDITD_FILE);
+	snprintf(self->paths[self->npaths++], sizeof(self->paths[0]), AUDITD_WATCHED);
 	unlink(AUDITD_LOG);
 
 	/* auditd: registered once the kernel logs its audit_pid */
@@ -1765,6 +1798,7 @@ TEST_F(au, auditd_ausearch_names_client)
 	ret = au_read_until(&self->r, &self->l, pred_auditd_registered, pid);
 	ASSERT_LE(0, ret) TH_LOG("auditd (pid %d) did not register: %s", self->auditd,
 				 strerror(-ret));
+	self->auditd_rules = true;
 	ASSERT_EQ(0, run("/tmp/auditctl.out", "/tmp/auditctl.err", rules_argv))
 		TH_LOG("auditctl -R " AUDITD_RULES " failed");
 
@@ -1833,14 +1867,13 @@ TEST_F(au, auditd_ausearch_names_client)
 	free(out_k);
 	free(out_i);
 
-	EXPECT_EQ(0, run("/tmp/auditctl.out", "/tmp/auditctl.err", clear_argv));
+	EXPECT_EQ(0, auditctl_clear());
+	self->auditd_rules = false;
 	ASSERT_EQ(0, kill(self->auditd, SIGTERM));
 	EXPECT_EQ(0, cg_wait(self->auditd)) TH_LOG("auditd's exit status");
 	self->auditd = 0;
 	ASSERT_EQ(0, au_get_status(&st));
 	EXPECT_EQ(0, st.pid) TH_LOG("auditd is still registered after its exit");
-	unlink(AUDITD_FILE);
-	rmdir(AUDITD_WATCHED);
 	EXPECT_EQ(0, actor_stop(&cl));
 	EXPECT_EQ(0, actor_stop(&sv));
 }

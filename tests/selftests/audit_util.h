@@ -776,8 +776,12 @@ struct au_saved {
 };
 
 /*
- * Enable audit (enabled=1, a backlog for bursts) and remember what to
- * restore; then open the multicast reader.
+ * Open the multicast reader, remember the state to restore, then enable
+ * audit (a backlog for bursts, enabled=1): the last step, so that a
+ * failure before it leaves the state as it was.  The state is global:
+ * restore it from a FIXTURE_TEARDOWN_PARENT, which runs however the test
+ * ended (a failed ASSERT may skip a plain teardown: the harness's
+ * clobbered "child" after longjmp).
  */
 static inline void au_enable(struct __test_metadata *_metadata,
 			     struct au_saved *saved, struct au_reader *r)
@@ -788,22 +792,22 @@ static inline void au_enable(struct __test_metadata *_metadata,
 	ret = au_get_status(&saved->st);
 	ASSERT_EQ(0, ret) TH_LOG("AUDIT_GET: %s (a kernel without CONFIG_AUDIT?)",
 				 strerror(-ret));
-	saved->have = true;
 	ASSERT_NE(2, saved->st.enabled) TH_LOG("audit configuration is locked (enabled=2)");
-	ret = au_set_enabled(1);
-	ASSERT_EQ(0, ret) TH_LOG("AUDIT_SET enabled=1: %s", strerror(-ret));
-	ret = au_set_backlog_limit(8192);
-	ASSERT_EQ(0, ret) TH_LOG("AUDIT_SET backlog_limit=8192: %s",
-				 strerror(-ret));
 	ret = au_reader_open(r);
 	ASSERT_EQ(0, ret) TH_LOG("joining AUDIT_NLGRP_READLOG: %s",
 				 strerror(-ret));
+	saved->have = true;
+	ret = au_set_backlog_limit(8192);
+	ASSERT_EQ(0, ret) TH_LOG("AUDIT_SET backlog_limit=8192: %s",
+				 strerror(-ret));
+	ret = au_set_enabled(1);
+	ASSERT_EQ(0, ret) TH_LOG("AUDIT_SET enabled=1: %s", strerror(-ret));
 }
 
+/* The enabled flag and backlog limit as au_enable() found them. */
 static inline void au_restore(struct __test_metadata *_metadata,
-			      struct au_saved *saved, struct au_reader *r)
+			      struct au_saved *saved)
 {
-	au_reader_close(r);
 	if (!saved->have)
 		return;
 	EXPECT_EQ(0, au_set_backlog_limit(saved->st.backlog_limit));
