@@ -1340,6 +1340,48 @@ TEST_F(au, audit_fork_thread_exec_inherit)
 	EXPECT_EQ(0, actor_stop(&sv));
 }
 
+/*
+ * A drop at close is written by whichever task lets go last, not in a
+ * syscall of the grant's sender or receiver: no obo_* even when that task
+ * acts for someone (docs/semantics.md; the issue's first spec had obo_*
+ * on every record a thread with a subject writes).
+ */
+TEST_F(au, audit_drop_by_closer_without_obo)
+{
+	struct actor cl, sv;
+	struct known k;
+	struct au_cg c;
+	unsigned long long v;
+	uint64_t id1, id2 = 0;
+	char pid[16];
+	int i, rv2;
+
+	CLIENT_AND_SERVICE(&cl, &sv, k);
+	id1 = serve(_metadata, self, &cl, &sv, &k);
+	ASSERT_NE(0, id1);
+	/* the service, acting for the client, holds the last copy of rv2 */
+	A_OK(&cl, A_CLOSE, self->rv2, 0, 0, NULL);
+	A_SEND(&cl, self->s2, CREDGRANT_AUDIT, 0, 0, 0);
+	rv2 = self->rv2;
+	ASSERT_EQ(0, close(rv2));
+	self->rv2 = -1;
+	A_OK(&sv, A_CLOSE, rv2, 0, 0, NULL);
+	BARRIER();
+	snprintf(pid, sizeof(pid), "%d", cl.pid);
+	for (i = 0; i < self->l.n; i++)
+		if (self->l.v[i].type == AUDIT_CREDGRANT &&
+		    au_field_is(self->l.v[i].body, "op", "issue") &&
+		    au_field_is(self->l.v[i].body, "granter_pid", pid) &&
+		    !au_field_ull(self->l.v[i].body, "grant", &v) && v != id1)
+			id2 = v;
+	ASSERT_NE(0, id2) TH_LOG("no issue record of the second grant");
+	c = cg_want("drop", id2, &k, 0);
+	EXPECT_CG(&c);
+	AU_EXPECT_OPS(&self->l, id2, "issue", "drop");
+	EXPECT_EQ(0, actor_stop(&cl));
+	EXPECT_EQ(0, actor_stop(&sv));
+}
+
 /* The subject belongs to the thread that accepted, not its process. */
 TEST_F(au, audit_subject_per_thread)
 {
