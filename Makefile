@@ -303,7 +303,8 @@ $(B)/vm/initramfs.list: FORCE | $(SUITE_BINS) $(GUEST_TOOLS) $(UPSTREAM_BINS)
 $(B)/vm/initramfs.cpio: $(B)/vm/initramfs.list $(B)/tools/gen_init_cpio \
 		$(SUITE_BINS) $(GUEST_TOOLS) $(UPSTREAM_BINS) $(UPSTREAM_LIST) \
 		tests/vm/init tests/vm/run-suites \
-		tests/vm/passwd tests/vm/group /bin/busybox
+		tests/vm/passwd tests/vm/group /bin/busybox \
+		$(wildcard tests/vm/audit/*) /sbin/auditd /sbin/auditctl /sbin/ausearch
 	$(B)/tools/gen_init_cpio $< >$@
 
 .PHONY: vm

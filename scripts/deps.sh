@@ -11,7 +11,7 @@ PACKAGES="
 	build-essential make gcc libc6-dev patch
 	flex bison bc libelf-dev libssl-dev dwarves kmod
 	cpio xz-utils rsync pkg-config python3
-	busybox-static bash-static qemu-system-x86 ccache
+	busybox-static bash-static qemu-system-x86 ccache auditd
 	libcap-dev libcap-ng-dev liburcu-dev libcmocka-dev
 	clang libclang-rt-14-dev
 	groff-base man-db

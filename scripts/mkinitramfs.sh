@@ -19,6 +19,12 @@
 #                                  a dynamically linked one brings the
 #                                  shared libraries ldd lists, at their paths
 #   /bin/bash                      bash-static (upstream scripts use #!/bin/bash)
+#   /sbin/auditd, auditctl, ausearch  Debian's auditd package, with the
+#                                  shared libraries ldd lists (the audit
+#                                  suite's auditd case)
+#   /etc/credpass/audit/           its auditd.conf and rules file
+#                                  (tests/vm/audit/), an empty plugins.d;
+#                                  /var/log/audit, /var/run -> /run
 #   /usr/local/bin                 default place for tests/vm/run --add
 set -eu
 
@@ -36,6 +42,12 @@ BASH_STATIC=${BASH_STATIC:-/bin/bash-static}
 [ -x "$BASH_STATIC" ] || { echo "mkinitramfs: $BASH_STATIC not found (bash-static)" >&2; exit 1; }
 
 TRUE=/usr/bin/true
+AUDIT_PROGS="/sbin/auditd /sbin/auditctl /sbin/ausearch"
+LIBGCC_S=/lib/x86_64-linux-gnu/libgcc_s.so.1
+for p in $AUDIT_PROGS; do
+	[ -x "$p" ] || { echo "mkinitramfs: $p not found (Debian package auditd)" >&2; exit 1; }
+done
+[ -f "$LIBGCC_S" ] || { echo "mkinitramfs: $LIBGCC_S not found (libgcc-s1)" >&2; exit 1; }
 abs() { case "$1" in /*) echo "$1" ;; *) echo "$REPO/$1" ;; esac; }
 
 declare -A dirs=() libs=()
@@ -81,6 +93,22 @@ done
 	# "applet not found"): exec/non-regular execs a symlink to it
 	echo "file /bin/true $(readlink -f $TRUE) 755 0 0"
 	add_libs $TRUE
+	for p in $AUDIT_PROGS; do
+		echo "file $p $(readlink -f "$p") 755 0 0"
+		add_libs "$p"
+	done
+	# glibc loads it for pthread_cancel(), which auditd calls at exit
+	# (without it auditd aborts); ldd does not list it
+	echo "file $LIBGCC_S $(readlink -f $LIBGCC_S) 755 0 0"
+	for d in /etc/credpass/audit /etc/credpass/audit/plugins.d /var/log; do
+		dirs[$d]=1
+		echo "dir $d 755 0 0"
+	done
+	dirs[/var/log/audit]=1
+	echo "dir /var/log/audit 700 0 0"
+	echo "slink /var/run /run 777 0 0"
+	echo "file /etc/credpass/audit/auditd.conf $REPO/tests/vm/audit/auditd.conf 640 0 0"
+	echo "file /etc/credpass/audit/credpass.rules $REPO/tests/vm/audit/credpass.rules 640 0 0"
 	echo "file /init $REPO/tests/vm/init 755 0 0"
 	echo "file /etc/passwd $REPO/tests/vm/passwd 644 0 0"
 	echo "file /etc/group $REPO/tests/vm/group 644 0 0"
