@@ -18,10 +18,12 @@ struct cmsghdr;
 struct group_info;
 struct linux_binprm;
 struct msghdr;
+struct scm_cookie;
 struct sock;
 struct socket;
 struct task_struct;
 
+#ifdef CONFIG_CREDPASS
 /*
  * Grants received on one AF_UNIX socket and not yet accepted, and markers
  * of the ones that expired there; lives in struct unix_sock.
@@ -32,6 +34,9 @@ struct credgrant_sock {
 	unsigned int nr_markers;
 	bool embryo_optin;	/* listener's opt-in, for a not yet accepted socket */
 };
+#else
+struct credgrant_sock { };	/* takes no room in struct unix_sock */
+#endif
 
 #ifdef CONFIG_CREDPASS
 
@@ -43,7 +48,7 @@ kgid_t credgrant_gid(const struct cred_grant *g);
 const struct group_info *credgrant_groups(const struct cred_grant *g);
 
 int credgrant_scm_send(struct socket *sock, struct cmsghdr *cmsg,
-		       struct cred_grant **grantp);
+		       struct scm_cookie *scm);
 
 /*
  * The grant's life, for the AF_UNIX side (net/unix/credgrant.c), which
@@ -91,7 +96,7 @@ int credgrant_bprm_creds(struct linux_binprm *bprm);
 #else /* !CONFIG_CREDPASS */
 
 static inline int credgrant_scm_send(struct socket *sock, struct cmsghdr *cmsg,
-				     struct cred_grant **grantp)
+				     struct scm_cookie *scm)
 {
 	return -EINVAL;
 }

@@ -24,9 +24,7 @@
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/personality.h>
-#include <linux/resource.h>
 #include <linux/sched/signal.h>
-#include <linux/sched/user.h>
 #include <linux/seccomp.h>
 #include <linux/security.h>
 #include <linux/slab.h>
@@ -115,27 +113,6 @@ static int cg_check_mapping(const struct cred_grant *g,
 	return 0;
 }
 
-/* As set_user() and flag_nproc_exceeded() in kernel/sys.c, failing early. */
-static int cg_set_user(struct cred *new)
-{
-	struct user_struct *user = alloc_uid(new->uid);
-
-	if (!user)
-		return -EAGAIN;
-	free_uid(new->user);
-	new->user = user;
-	return 0;
-}
-
-static bool cg_nproc_exceeded(const struct cred *new)
-{
-	if (new->ucounts == current_ucounts())
-		return false;
-	return is_rlimit_overlimit(new->ucounts, UCOUNT_RLIMIT_NPROC,
-				   rlimit(RLIMIT_NPROC)) &&
-	       new->user != INIT_USER;
-}
-
 /**
  * credgrant_set_ids - put a grant's ids into credentials being prepared
  * @g: the grant
@@ -152,7 +129,7 @@ int credgrant_set_ids(const struct cred_grant *g, struct cred *new)
 		new->euid = g->uid;
 		new->suid = g->uid;
 		new->fsuid = g->uid;
-		err = cg_set_user(new);
+		err = set_user(new);
 		if (err)
 			return err;
 	}
@@ -204,7 +181,11 @@ int credgrant_apply(const struct cred_grant *g, struct cred *new)
 		err = set_cred_ucounts(new);
 		if (err)
 			return err;
-		if (cg_nproc_exceeded(new))
+		/*
+		 * setresuid() defers this failure to execve() for callers
+		 * that ignore its result; acceptid's callers check it.
+		 */
+		if (cred_nproc_exceeded(new))
 			return -EAGAIN;
 	}
 	return 0;
