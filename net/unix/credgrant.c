@@ -12,6 +12,7 @@
 #include <linux/err.h>
 #include <linux/init.h>
 #include <linux/net.h>
+#include <linux/overflow.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -21,6 +22,7 @@
 #include <net/compat.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include <net/scm.h>
 #include <net/sock.h>
 
 static unsigned int credgrant_ttl_default_ms = 30000;
@@ -35,18 +37,18 @@ static bool cg_optin(const struct socket *sock)
  * credgrant_scm_send - build a grant from an SCM_CREDGRANT cmsg
  * @sock: the sending socket
  * @cmsg: the control message (in kernel memory)
- * @grantp: the scm cookie's grant slot
+ * @scm: the message's scm cookie, which carries the grant
  *
  * Return: 0, or a negative errno with nothing kept.
  */
 int credgrant_scm_send(struct socket *sock, struct cmsghdr *cmsg,
-		       struct cred_grant **grantp)
+		       struct scm_cookie *scm)
 {
 	const struct proto_ops *ops = READ_ONCE(sock->ops);
 	struct cred_grant *g;
 
 	/* One per message, on AF_UNIX only (scm.c sees every family). */
-	if (!ops || ops->family != PF_UNIX || *grantp)
+	if (!ops || ops->family != PF_UNIX || scm->grant)
 		return -EINVAL;
 	g = credgrant_create(CMSG_DATA(cmsg),
 			     cmsg->cmsg_len - CMSG_ALIGN(sizeof(*cmsg)),
@@ -54,7 +56,7 @@ int credgrant_scm_send(struct socket *sock, struct cmsghdr *cmsg,
 			     READ_ONCE(credgrant_ttl_max_ms));
 	if (IS_ERR(g))
 		return PTR_ERR(g);
-	*grantp = g;
+	scm->grant = g;
 	return 0;
 }
 
@@ -120,6 +122,9 @@ static void cg_let_go(struct cred_grant *g, bool peek)
 		credgrant_release(g);
 }
 
+/* Descriptions with up to this many groups are built on the stack. */
+#define CG_RECV_ONSTACK_GROUPS	16
+
 /**
  * credgrant_recv - deliver a grant's description at recvmsg
  * @sock: the receiving socket
@@ -130,37 +135,32 @@ static void cg_let_go(struct cred_grant *g, bool peek)
 void credgrant_recv(struct socket *sock, struct msghdr *msg,
 		    struct cred_grant *g, bool peek)
 {
-	struct credgrant *d;
+	DEFINE_RAW_FLEX(struct credgrant, onstack, groups,
+			CG_RECV_ONSTACK_GROUPS);
+	struct credgrant *d = onstack;
 	size_t size, len;
 	int err;
 
-	if (!cg_optin(sock)) {
-		cg_let_go(g, peek);
-		return;
-	}
+	if (!cg_optin(sock))
+		goto let_go;
 	size = credgrant_desc_size(g);
 	if (msg->msg_flags & MSG_CMSG_COMPAT)
 		len = sizeof(struct compat_cmsghdr) + size;
 	else
 		len = sizeof(struct cmsghdr) + size;
-	if (!msg->msg_control || msg->msg_controllen < len) {
-		msg->msg_flags |= MSG_CTRUNC;
-		cg_let_go(g, peek);
-		return;
-	}
-	d = kmalloc(size, GFP_KERNEL);
-	if (!d) {
-		msg->msg_flags |= MSG_CTRUNC;
-		cg_let_go(g, peek);
-		return;
+	if (!msg->msg_control || msg->msg_controllen < len)
+		goto truncated;
+	if (size > __struct_size(onstack)) {
+		d = kmalloc(size, GFP_KERNEL);
+		if (!d)
+			goto truncated;
 	}
 
 	if (peek) {
 		credgrant_describe(g, d, size);
 		put_cmsg(msg, SOL_SOCKET, SCM_CREDGRANT, d->size, d);
 		credgrant_put(g);
-		kfree(d);
-		return;
+		goto out;
 	}
 
 	/* Once bound, another thread may take it: hold it while copying. */
@@ -175,7 +175,15 @@ void credgrant_recv(struct socket *sock, struct msghdr *msg,
 		msg->msg_flags |= MSG_CTRUNC;
 	}
 	credgrant_put(g);
-	kfree(d);
+out:
+	if (d != onstack)
+		kfree(d);
+	return;
+
+truncated:
+	msg->msg_flags |= MSG_CTRUNC;
+let_go:
+	cg_let_go(g, peek);
 }
 
 /**
