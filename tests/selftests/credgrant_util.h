@@ -759,7 +759,7 @@ static inline struct cg_ids cg_ids_plain(uint32_t uid, uint32_t gid,
  */
 static inline int cg_become(const struct cg_ids *ids)
 {
-	gid_t groups[CG_MAX_GROUPS];
+	gid_t groups[CG_MAX_GROUPS] = { 0 };
 	cap_value_t v;
 	cap_t caps;
 	int i, ret = 0;

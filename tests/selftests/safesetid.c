@@ -481,4 +481,54 @@ TEST_F(ssi, allowed_uid_over_rlimit_nproc_eagain)
 	expect_counted(_metadata, &self->before, 0, 1);
 }
 
+/*
+ * Issuing is not a set*id call of the issuer. A process SafeSetID
+ * restricts (1000, allowed only 1000 -> 2000) holds CAP_SETUID and
+ * CAP_SETGID for its own approved transitions, not to hand ids to others:
+ * its grants of foreign ids are refused at sendmsg, the allowed 2000
+ * included, by SafeSetID's capable hook, because the check is
+ * ns_capable(), not ns_capable_setid(). With ns_capable_setid() it could
+ * give uid 0 to an unrestricted receiver, which SafeSetID judges by the
+ * receiver's policy, not the issuer's. Its own ids stay free to grant.
+ */
+TEST_F(ssi, restricted_issuer_grants_only_its_own_ids)
+{
+	struct counters now;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct cg_ids ids = cg_ids_plain(1000, 1000,
+						 CG_CAP(CAP_SETUID) |
+						 CG_CAP(CAP_SETGID));
+
+		if (cg_become(&ids))
+			_exit(10);
+		if (send_grant(self->sv[0], CREDGRANT_UID, 0, 0, NULL, 0) !=
+		    -EPERM)
+			_exit(11);
+		if (send_grant(self->sv[0], CREDGRANT_UID, 2000, 0, NULL, 0) !=
+		    -EPERM)
+			_exit(12);
+		if (send_grant(self->sv[0], CREDGRANT_GID, 0, 0, NULL, 0) !=
+		    -EPERM)
+			_exit(13);
+		if (send_grant(self->sv[0], CREDGRANT_GID, 0, 2000, NULL, 0) !=
+		    -EPERM)
+			_exit(14);
+		if (send_grant(self->sv[0], CREDGRANT_UID | CREDGRANT_GID,
+			       1000, 1000, NULL, 0))
+			_exit(15);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, read_counters(&now));
+	EXPECT_EQ(self->before.issued + 1, now.issued);
+	EXPECT_EQ(self->before.outstanding + 1, now.outstanding);
+}
+
 TEST_HARNESS_MAIN
