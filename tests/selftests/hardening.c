@@ -1770,8 +1770,12 @@ static long slab_per_grant(long base_kb, long n)
 
 /*
  * KASAN's redzones and kmemleak's records multiply what every object
- * costs: byte figures are judged on kernels without them.
+ * costs (4616 bytes per tombstone measured on the debug kernel): each
+ * kind of kernel has its bound, both far below the 256 KiB a grant of
+ * CREDGRANT_NGROUPS_MAX groups costs while it is live.
  */
+#define TOMBSTONE_MAX_BYTES	(slab_debugged() ? 8192 : 2000)
+
 static bool slab_debugged(void)
 {
 	char line[256];
@@ -1799,9 +1803,6 @@ TEST_F_TIMEOUT(h, expired_queued_grants_cost_tombstones, 300)
 	struct cg_req req;
 	long base, per;
 
-	if (slab_debugged())
-		SKIP(return, "a KASAN/kmemleak kernel: slab figures are measured on the test kernel");
-
 	set_quota(_metadata, self, 100000, true);
 	for (i = 0; i < CREDGRANT_NGROUPS_MAX; i++)
 		big_groups[i] = 10000 + i;
@@ -1820,7 +1821,7 @@ TEST_F_TIMEOUT(h, expired_queued_grants_cost_tombstones, 300)
 	per = slab_per_grant(base, MEM_GRANTS);
 	TH_LOG("%d expired grants of %d groups queued, unread: SUnreclaim +%ld bytes per grant",
 	       MEM_GRANTS, CREDGRANT_NGROUPS_MAX, per);
-	EXPECT_GT(2000, per);
+	EXPECT_GT(TOMBSTONE_MAX_BYTES, per);
 	for (i = 0; i < MEM_PAIRS; i++) {
 		close(sv[i][0]);
 		close(sv[i][1]);
@@ -1838,9 +1839,6 @@ TEST_F_TIMEOUT(h, expired_markers_cost_tombstones, 300)
 	struct cg_req req;
 	struct cg_rcv rcv;
 	long base, per;
-
-	if (slab_debugged())
-		SKIP(return, "a KASAN/kmemleak kernel: slab figures are measured on the test kernel");
 
 	set_quota(_metadata, self, 100000, true);
 	for (i = 0; i < CREDGRANT_NGROUPS_MAX; i++)
@@ -1864,7 +1862,7 @@ TEST_F_TIMEOUT(h, expired_markers_cost_tombstones, 300)
 	per = slab_per_grant(base, MARK_GRANTS);
 	TH_LOG("%d ETIME markers (%d per socket) of grants of %d groups: SUnreclaim +%ld bytes per grant",
 	       MARK_GRANTS, MARK_PER_PAIR, CREDGRANT_NGROUPS_MAX, per);
-	EXPECT_GT(2000, per);
+	EXPECT_GT(TOMBSTONE_MAX_BYTES, per);
 	/* still markers: the last one received says ETIME */
 	ACCEPT_FAILS_H(sv[MARK_PAIRS - 1][1], rcv.desc, rcv.grant_len, 0, ETIME);
 	for (i = 0; i < MARK_PAIRS; i++) {
