@@ -358,6 +358,16 @@ install: $(LIB_A) $(LIB_SO) $(LIB_DIR)/exports.ok
 series: $(KDIR)/prepared.stamp
 	BUILD=$(abspath $(B)) scripts/mkseries.sh $(abspath $(B))/series
 
+# --- make series-check: checkpatch on the series, CONFIG_CREDPASS=n ---------------
+# checkpatch --strict on every patch; the test kernel's configuration with
+# CONFIG_CREDPASS=n built and linked in build/kernel-nocredpass (no credpass
+# symbol in it); the structs the series touches as large as in pristine 6.12
+# built the same way (build/kernel-pristine).  Not part of `make check`: two
+# more kernel builds.
+.PHONY: series-check
+series-check: series
+	@scripts/series-check.sh
+
 # --- make stress: the stress suite alone, as long as asked ----------------------------
 # make stress DURATION=600 [SEED=0x...] [PROCS=3] [THREADS=4]: one VM boot
 # running tests/selftests/stress.c for DURATION seconds (make check runs it

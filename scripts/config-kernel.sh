@@ -10,6 +10,10 @@
 # KVARIANT=debug: the debug kernel.  The same fragments, then every
 # config/debug/*.config, generated in $BUILD/kernel-debug/cfg for the build
 # directory $BUILD/kernel-debug/obj (the source tree is the same).
+# KVARIANT=nocredpass (make series-check): the same fragments, then
+# config/nocredpass/*.config (CONFIG_CREDPASS=n), in $BUILD/kernel-nocredpass.
+# KVARIANT=pristine (make series-check): the same, built from the unpatched
+# tree $BUILD/kernel/pristine, in $BUILD/kernel-pristine.
 set -eu
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,7 +22,11 @@ SRC=$BUILD/kernel/src
 case "${KVARIANT:-}" in
 "") KDIR=$BUILD/kernel; EXTRA= ;;
 debug) KDIR=$BUILD/kernel-debug; EXTRA=config/debug/*.config ;;
-*) echo "config-kernel: unknown KVARIANT '$KVARIANT' (none or debug)" >&2; exit 1 ;;
+nocredpass) KDIR=$BUILD/kernel-nocredpass; EXTRA=config/nocredpass/*.config ;;
+pristine)
+	KDIR=$BUILD/kernel-pristine; EXTRA=config/nocredpass/*.config
+	SRC=$BUILD/kernel/pristine ;;
+*) echo "config-kernel: unknown KVARIANT '$KVARIANT' (none, debug, nocredpass or pristine)" >&2; exit 1 ;;
 esac
 CFG=$KDIR/cfg
 OBJ=$KDIR/obj
