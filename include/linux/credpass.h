@@ -8,6 +8,7 @@
 #ifndef _LINUX_CREDPASS_H
 #define _LINUX_CREDPASS_H
 
+#include <linux/errno.h>
 #include <linux/list.h>
 #include <linux/types.h>
 #include <linux/uidgid_types.h>
