@@ -394,6 +394,53 @@ static void cg_test_taken_not_expired(struct kunit *test)
 	credgrant_sock_release(&cs);
 }
 
+/*
+ * A claim wins over everything after it: with a grant claimed by acceptid
+ * and not yet unlinked, the socket's drain, the process's drain and the
+ * expiry all leave it alone, and acceptid's fate is the one counted.
+ */
+static void cg_test_claimed_skipped(struct kunit *test)
+{
+	struct credgrant_stats before, after;
+	struct credgrant_owner *owner;
+	struct credgrant_sock cs;
+	struct cg_reap r = {};
+	struct cred_grant *g;
+	struct cg_sockq *q;
+
+	credgrant_sock_init(&cs);
+	credgrant_stats_read(&before);
+	g = cg_test_bound(test, &cs);
+	q = cs.q;
+	owner = g->owner;
+	KUNIT_ASSERT_TRUE(test, cg_claim(g, CG_TAKEN));
+	KUNIT_EXPECT_FALSE(test, cg_claim(g, CG_GONE));
+
+	KUNIT_EXPECT_TRUE(test, cg_expire(g, U64_MAX, &r));
+	KUNIT_EXPECT_EQ(test, cg_fate(g), CG_LIVE);
+	KUNIT_EXPECT_FALSE(test, r.audit);
+	KUNIT_EXPECT_NULL(test, r.groups);
+	cg_owner_drain(owner);
+	KUNIT_EXPECT_FALSE(test, list_empty(&g->owner_node));
+	refcount_inc(&q->ref);		/* to look at it after the release */
+	credgrant_sock_release(&cs);
+	KUNIT_EXPECT_FALSE(test, list_empty(&q->pending));
+	KUNIT_EXPECT_EQ(test, cg_state(g), CG_TAKEN);
+
+	/* The claimer unlinks it, after the socket has gone. */
+	cg_unlink(g);
+	KUNIT_EXPECT_TRUE(test, list_empty(&q->pending));
+	KUNIT_EXPECT_TRUE(test, list_empty(&g->owner_node));
+	credgrant_finish(g, CG_ACCEPTED, 0);
+	cg_sockq_put(q);
+
+	credgrant_stats_read(&after);
+	KUNIT_EXPECT_EQ(test, after.accepted, before.accepted + 1);
+	KUNIT_EXPECT_EQ(test, after.dropped, before.dropped);
+	KUNIT_EXPECT_EQ(test, after.expired, before.expired);
+	KUNIT_EXPECT_EQ(test, after.outstanding, before.outstanding);
+}
+
 static void cg_test_close_drops(struct kunit *test)
 {
 	struct credgrant_stats before, after;
@@ -470,6 +517,7 @@ static struct kunit_case credpass_test_cases[] = {
 	KUNIT_CASE(cg_test_markers_bounded),
 	KUNIT_CASE(cg_test_tombstone),
 	KUNIT_CASE(cg_test_taken_not_expired),
+	KUNIT_CASE(cg_test_claimed_skipped),
 	KUNIT_CASE(cg_test_close_drops),
 	KUNIT_CASE(cg_test_apply),
 	{}
