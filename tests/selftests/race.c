@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Real races around acceptid(): two threads pinned to different CPUs,
- * released together by a barrier, on the same grant or socket; and
- * acceptid against the expiry timer on another CPU.  Each round must end
- * in exactly one fate per grant, with the counters to match.
+ * released together by a barrier, on the same grant or socket; acceptid
+ * against the expiry timer on another CPU; and everything at once (two
+ * acceptids, close, execve and the timer).  Each round must end in exactly
+ * one fate per grant, with the counters to match.
  *
  * Needs at least two online CPUs; with one it skips and says so (the
  * harness fails a boot that has fewer CPUs than it asked for).
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -319,6 +321,193 @@ TEST_F(race, accept_vs_expiry)
 	       ok, late, early);
 	close(s);
 	close(r);
+}
+
+/*
+ * Everything at once on one grant: in a child process that received it,
+ * two threads call acceptid, a third closes the receiving socket (its last
+ * descriptor) and the main thread execs /bin/true, each after its own
+ * short delay, while the grant's expiry timer fires around the same
+ * moment. The exec kills the threads it finds still running (de_thread)
+ * and drops the process's pending grants; the close drops the socket's.
+ * Whichever wins, the grant gets exactly one fate, the one the calls that
+ * returned reported (0: accepted, ETIME: expired), never rejected, and
+ * nothing is left outstanding once the child is reaped.
+ */
+#define ALL_ROUNDS	60
+
+enum { ALL_TAKE1, ALL_TAKE2, ALL_CLOSE, ALL_RACERS };
+
+struct all_shared {
+	long ret[ALL_RACERS];
+	int err[ALL_RACERS];
+	int done[ALL_RACERS];
+	int setup;		/* the child's step that failed, or 0 */
+	int setup_err;
+};
+
+struct all_racer {
+	pthread_t th;
+	int which;
+	int cpu;
+	int fd;
+	const void *desc;
+	size_t size;
+	uint64_t at;
+	pthread_barrier_t *go;
+	struct all_shared *sh;
+};
+
+static void spin_until(uint64_t at)
+{
+	while (cg_boottime_ns() < at)
+		;
+}
+
+static void *all_racer_fn(void *arg)
+{
+	struct all_racer *r = arg;
+	long ret;
+
+	pin(r->cpu);
+	pthread_barrier_wait(r->go);
+	spin_until(r->at);
+	errno = 0;
+	if (r->which == ALL_CLOSE)
+		ret = close(r->fd);
+	else
+		ret = cg_acceptid(r->fd, r->desc, r->size, 0);
+	r->sh->err[r->which] = ret ? errno : 0;
+	r->sh->ret[r->which] = ret;
+	__atomic_store_n(&r->sh->done[r->which], 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void __attribute__((noreturn))
+all_child(int r, int round, struct all_shared *sh)
+{
+	static char *const argv[] = { "true", NULL };
+	static struct all_racer racers[ALL_RACERS];
+	static struct cg_rcv rcv;
+	pthread_barrier_t go;
+	uint64_t at, expires;
+	char buf[MSGLEN];
+	int i;
+
+	sh->setup = 1;
+	if (cg_recv(r, buf, sizeof(buf), 0, CG_CTRL_BIG, &rcv) != MSGLEN ||
+	    rcv.ngrants != 1) {
+		sh->setup_err = rcv.ret < 0 ? rcv.err : EPROTO;
+		_exit(1);
+	}
+	sh->setup = 2;
+	if (pthread_barrier_init(&go, NULL, ALL_RACERS + 1)) {
+		sh->setup_err = EAGAIN;
+		_exit(1);
+	}
+	/* from 1.5 ms before to 0.5 ms after the expiry, as accept_vs_expiry */
+	expires = desc_of(&rcv)->expires_ns;
+	at = expires - 1500000 + (round % 20) * 100000;
+	for (i = 0; i < ALL_RACERS; i++) {
+		racers[i].which = i;
+		racers[i].cpu = i & 1;
+		racers[i].fd = r;
+		racers[i].desc = rcv.desc;
+		racers[i].size = rcv.grant_len;
+		/* each its own delay, 0 to 350 us, different every round */
+		racers[i].at = at + ((round * 7 + i * 5) % 8) * 50000;
+		racers[i].go = &go;
+		racers[i].sh = sh;
+		sh->setup = 3;
+		if (pthread_create(&racers[i].th, NULL, all_racer_fn,
+				   &racers[i])) {
+			sh->setup_err = EAGAIN;
+			_exit(1);
+		}
+	}
+	pin(1);
+	sh->setup = 0;
+	pthread_barrier_wait(&go);
+	spin_until(at + ((round * 3) % 8) * 50000);
+	execv("/bin/true", argv);
+	sh->setup = 4;
+	sh->setup_err = errno;
+	_exit(1);
+}
+
+TEST_F_TIMEOUT(race, take_expiry_close_exec, 240)
+{
+	int i, n, s, r, status, taken = 0, etime = 0, none = 0;
+	struct cg_counters c, prev;
+	struct all_shared *sh;
+	struct cg_req req;
+	pid_t pid;
+
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, sh);
+	cg_req_init(&req, CREDGRANT_UID, 0, 0, 20, NULL, 0);
+	for (i = 0; i < ALL_ROUNDS; i++) {
+		memset(sh, 0, sizeof(*sh));
+		socketpair_optin(_metadata, variant->type, &s, &r);
+		ASSERT_EQ(0, cg_counters_now(&prev));
+		ASSERT_EQ(MSGLEN, cg_send_grant(s, MSG, MSGLEN, &req, 0));
+		pid = cg_fork();
+		ASSERT_LE(0, pid);
+		if (!pid)
+			all_child(r, i, sh);
+		/* the child's descriptor is the last one of the receiver */
+		ASSERT_EQ(0, close(r));
+		status = cg_wait(pid);
+		ASSERT_EQ(0, sh->setup)
+			TH_LOG("round %d: child step %d: %s", i, sh->setup,
+			       strerror(sh->setup_err));
+		ASSERT_EQ(0, status) TH_LOG("round %d: /bin/true: %d", i, status);
+		ASSERT_EQ(0, cg_counters_now(&c));
+		expect_balanced(_metadata, &c);
+		EXPECT_EQ(prev.issued + 1, c.issued);
+		EXPECT_EQ(prev.outstanding, c.outstanding);
+		EXPECT_EQ(prev.rejected, c.rejected);
+		EXPECT_EQ(1, (c.accepted - prev.accepted) +
+			     (c.expired - prev.expired) +
+			     (c.dropped - prev.dropped))
+			TH_LOG("round %d: accepted +%llu, expired +%llu, dropped +%llu",
+			       i,
+			       (unsigned long long)(c.accepted - prev.accepted),
+			       (unsigned long long)(c.expired - prev.expired),
+			       (unsigned long long)(c.dropped - prev.dropped));
+		/* what the acceptids that returned said */
+		n = 0;
+		for (int k = ALL_TAKE1; k <= ALL_TAKE2; k++) {
+			if (!sh->done[k])
+				continue;
+			if (!sh->ret[k]) {
+				n++;
+				EXPECT_EQ(prev.accepted + 1, c.accepted);
+			} else if (sh->err[k] == ETIME) {
+				n++;
+				EXPECT_EQ(prev.expired + 1, c.expired);
+			} else {
+				EXPECT_TRUE(sh->err[k] == ENOENT ||
+					    sh->err[k] == EBADF)
+					TH_LOG("round %d: acceptid: %s", i,
+					       strerror(sh->err[k]));
+			}
+		}
+		EXPECT_GE(1, n) TH_LOG("round %d: two acceptids found it", i);
+		if (sh->done[ALL_CLOSE])
+			EXPECT_EQ(0, sh->ret[ALL_CLOSE]);
+		if (c.accepted != prev.accepted)
+			taken++;
+		else if (c.expired != prev.expired)
+			etime++;
+		else
+			none++;
+		close(s);
+	}
+	TH_LOG("%d accepted, %d expired, %d dropped (close or exec)",
+	       taken, etime, none);
+	munmap(sh, sizeof(*sh));
 }
 
 TEST_HARNESS_MAIN
