@@ -324,35 +324,39 @@ TEST_F(race, accept_vs_expiry)
 }
 
 /*
- * Everything at once on one grant: in a child process that received it,
- * two threads call acceptid, a third closes the receiving socket (its last
- * descriptor) and the main thread execs /bin/true, each after its own
- * short delay, while the grant's expiry timer fires around the same
- * moment. The exec kills the threads it finds still running (de_thread)
- * and drops the process's pending grants; the close drops the socket's.
- * Whichever wins, the grant gets exactly one fate, the one the calls that
- * returned reported (0: accepted, ETIME: expired), never rejected, and
- * nothing is left outstanding once the child is reaped.
+ * Everything at once on one grant. A child process receives it; one of
+ * its threads calls acceptid, another closes the child's descriptor of the
+ * receiving socket, and its main thread execs /bin/true (which kills the
+ * threads it finds still running and drops the process's pending grants).
+ * At the same time this process's racers call acceptid on the same socket
+ * (another process: a claim that ends in EPERM) and close this process's
+ * descriptor, so the last close drops what is left on the socket; and the
+ * grant's expiry timer fires around the same moment. Each party starts
+ * after its own delay, different every round. Whichever wins, the grant
+ * gets exactly one fate, the one the calls that returned reported (0:
+ * accepted; ETIME: expired; EPERM: rejected, or expired when the timer
+ * came first), and nothing is left outstanding once the child is reaped.
  */
 #define ALL_ROUNDS	60
 
-enum { ALL_TAKE1, ALL_TAKE2, ALL_CLOSE, ALL_RACERS };
+enum { ALL_TAKE, ALL_CLOSE, ALL_RACERS };
 
 struct all_shared {
 	long ret[ALL_RACERS];
 	int err[ALL_RACERS];
 	int done[ALL_RACERS];
+	int ready;		/* the child has the grant: at and desc are set */
 	int setup;		/* the child's step that failed, or 0 */
 	int setup_err;
+	uint64_t at;
+	uint32_t desc_len;
+	uint64_t desc[(CG_DESC_MAX + 7) / 8];
 };
 
 struct all_racer {
 	pthread_t th;
 	int which;
-	int cpu;
 	int fd;
-	const void *desc;
-	size_t size;
 	uint64_t at;
 	pthread_barrier_t *go;
 	struct all_shared *sh;
@@ -364,19 +368,25 @@ static void spin_until(uint64_t at)
 		;
 }
 
+/* 0 to 350 us in steps of 50, different for each party and round */
+static uint64_t all_delay(int round, int party)
+{
+	return ((round * 7 + party * 5) % 8) * 50000ULL;
+}
+
 static void *all_racer_fn(void *arg)
 {
 	struct all_racer *r = arg;
 	long ret;
 
-	pin(r->cpu);
+	pin(r->which & 1);
 	pthread_barrier_wait(r->go);
 	spin_until(r->at);
 	errno = 0;
 	if (r->which == ALL_CLOSE)
 		ret = close(r->fd);
 	else
-		ret = cg_acceptid(r->fd, r->desc, r->size, 0);
+		ret = cg_acceptid(r->fd, r->sh->desc, r->sh->desc_len, 0);
 	r->sh->err[r->which] = ret ? errno : 0;
 	r->sh->ret[r->which] = ret;
 	__atomic_store_n(&r->sh->done[r->which], 1, __ATOMIC_RELEASE);
@@ -390,32 +400,28 @@ all_child(int r, int round, struct all_shared *sh)
 	static struct all_racer racers[ALL_RACERS];
 	static struct cg_rcv rcv;
 	pthread_barrier_t go;
-	uint64_t at, expires;
 	char buf[MSGLEN];
 	int i;
 
 	sh->setup = 1;
 	if (cg_recv(r, buf, sizeof(buf), 0, CG_CTRL_BIG, &rcv) != MSGLEN ||
-	    rcv.ngrants != 1) {
+	    rcv.ngrants != 1 || rcv.grant_len > sizeof(sh->desc)) {
 		sh->setup_err = rcv.ret < 0 ? rcv.err : EPROTO;
 		_exit(1);
 	}
+	memcpy(sh->desc, rcv.desc, rcv.grant_len);
+	sh->desc_len = rcv.grant_len;
+	/* from 1.5 ms before to 0.5 ms after the expiry, as accept_vs_expiry */
+	sh->at = desc_of(&rcv)->expires_ns - 1500000 + (round % 20) * 100000;
 	sh->setup = 2;
 	if (pthread_barrier_init(&go, NULL, ALL_RACERS + 1)) {
 		sh->setup_err = EAGAIN;
 		_exit(1);
 	}
-	/* from 1.5 ms before to 0.5 ms after the expiry, as accept_vs_expiry */
-	expires = desc_of(&rcv)->expires_ns;
-	at = expires - 1500000 + (round % 20) * 100000;
 	for (i = 0; i < ALL_RACERS; i++) {
 		racers[i].which = i;
-		racers[i].cpu = i & 1;
 		racers[i].fd = r;
-		racers[i].desc = rcv.desc;
-		racers[i].size = rcv.grant_len;
-		/* each its own delay, 0 to 350 us, different every round */
-		racers[i].at = at + ((round * 7 + i * 5) % 8) * 50000;
+		racers[i].at = sh->at + all_delay(round, i);
 		racers[i].go = &go;
 		racers[i].sh = sh;
 		sh->setup = 3;
@@ -427,8 +433,9 @@ all_child(int r, int round, struct all_shared *sh)
 	}
 	pin(1);
 	sh->setup = 0;
+	__atomic_store_n(&sh->ready, 1, __ATOMIC_RELEASE);
 	pthread_barrier_wait(&go);
-	spin_until(at + ((round * 3) % 8) * 50000);
+	spin_until(sh->at + all_delay(round, ALL_RACERS));
 	execv("/bin/true", argv);
 	sh->setup = 4;
 	sh->setup_err = errno;
@@ -437,10 +444,11 @@ all_child(int r, int round, struct all_shared *sh)
 
 TEST_F_TIMEOUT(race, take_expiry_close_exec, 240)
 {
-	int i, n, s, r, status, taken = 0, etime = 0, none = 0;
+	int i, n, s, r, status, taken = 0, etime = 0, rejected = 0, none = 0;
 	struct cg_counters c, prev;
 	struct all_shared *sh;
 	struct cg_req req;
+	uint64_t limit;
 	pid_t pid;
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
@@ -456,57 +464,88 @@ TEST_F_TIMEOUT(race, take_expiry_close_exec, 240)
 		ASSERT_LE(0, pid);
 		if (!pid)
 			all_child(r, i, sh);
-		/* the child's descriptor is the last one of the receiver */
-		ASSERT_EQ(0, close(r));
+		/* this process's racers: acceptid from another process, close */
+		limit = cg_boottime_ns() + 10000000000ULL;
+		while (!__atomic_load_n(&sh->ready, __ATOMIC_ACQUIRE) &&
+		       !sh->setup_err && cg_boottime_ns() < limit)
+			;
+		if (sh->ready) {
+			self->a.op = RACE_ACCEPT;
+			self->a.fd = r;
+			self->a.desc = sh->desc;
+			self->a.size = sh->desc_len;
+			self->b.op = RACE_CLOSE;
+			self->b.fd = r;
+			/* 0 to 1.9 ms after the child's start: into its exec */
+			spin_until(sh->at + ((i * 13) % 20) * 100000ULL);
+			run_round(self);
+		} else {
+			close(r);
+		}
 		status = cg_wait(pid);
 		ASSERT_EQ(0, sh->setup)
 			TH_LOG("round %d: child step %d: %s", i, sh->setup,
 			       strerror(sh->setup_err));
 		ASSERT_EQ(0, status) TH_LOG("round %d: /bin/true: %d", i, status);
+		ASSERT_EQ(0, self->b.ret);
 		ASSERT_EQ(0, cg_counters_now(&c));
 		expect_balanced(_metadata, &c);
 		EXPECT_EQ(prev.issued + 1, c.issued);
 		EXPECT_EQ(prev.outstanding, c.outstanding);
-		EXPECT_EQ(prev.rejected, c.rejected);
 		EXPECT_EQ(1, (c.accepted - prev.accepted) +
+			     (c.rejected - prev.rejected) +
 			     (c.expired - prev.expired) +
 			     (c.dropped - prev.dropped))
-			TH_LOG("round %d: accepted +%llu, expired +%llu, dropped +%llu",
+			TH_LOG("round %d: accepted +%llu, rejected +%llu, expired +%llu, dropped +%llu",
 			       i,
 			       (unsigned long long)(c.accepted - prev.accepted),
+			       (unsigned long long)(c.rejected - prev.rejected),
 			       (unsigned long long)(c.expired - prev.expired),
 			       (unsigned long long)(c.dropped - prev.dropped));
 		/* what the acceptids that returned said */
 		n = 0;
-		for (int k = ALL_TAKE1; k <= ALL_TAKE2; k++) {
-			if (!sh->done[k])
-				continue;
-			if (!sh->ret[k]) {
+		if (sh->done[ALL_TAKE]) {
+			if (!sh->ret[ALL_TAKE]) {
 				n++;
 				EXPECT_EQ(prev.accepted + 1, c.accepted);
-			} else if (sh->err[k] == ETIME) {
+			} else if (sh->err[ALL_TAKE] == ETIME) {
 				n++;
 				EXPECT_EQ(prev.expired + 1, c.expired);
 			} else {
-				EXPECT_TRUE(sh->err[k] == ENOENT ||
-					    sh->err[k] == EBADF)
+				EXPECT_TRUE(sh->err[ALL_TAKE] == ENOENT ||
+					    sh->err[ALL_TAKE] == EBADF)
 					TH_LOG("round %d: acceptid: %s", i,
-					       strerror(sh->err[k]));
+					       strerror(sh->err[ALL_TAKE]));
 			}
+		}
+		if (self->a.ret && self->a.err == EPERM) {
+			n++;
+			EXPECT_EQ(1, (c.rejected - prev.rejected) +
+				     (c.expired - prev.expired))
+				TH_LOG("round %d: EPERM, yet neither rejected nor expired",
+				       i);
+		} else {
+			/* EBADF: this process's close came first */
+			EXPECT_EQ(-1, self->a.ret);
+			EXPECT_TRUE(self->a.err == ENOENT || self->a.err == EBADF)
+				TH_LOG("round %d: acceptid from another process: %s",
+				       i, strerror(self->a.err));
 		}
 		EXPECT_GE(1, n) TH_LOG("round %d: two acceptids found it", i);
 		if (sh->done[ALL_CLOSE])
 			EXPECT_EQ(0, sh->ret[ALL_CLOSE]);
 		if (c.accepted != prev.accepted)
 			taken++;
+		else if (c.rejected != prev.rejected)
+			rejected++;
 		else if (c.expired != prev.expired)
 			etime++;
 		else
 			none++;
 		close(s);
 	}
-	TH_LOG("%d accepted, %d expired, %d dropped (close or exec)",
-	       taken, etime, none);
+	TH_LOG("%d accepted, %d rejected (EPERM), %d expired, %d dropped (close or exec)",
+	       taken, rejected, etime, none);
 	munmap(sh, sizeof(*sh));
 }
 
