@@ -14,6 +14,7 @@
 #include <linux/uidgid_types.h>
 #include <uapi/linux/credpass.h>
 
+struct cg_sockq;
 struct cred_grant;
 struct cmsghdr;
 struct group_info;
@@ -27,12 +28,13 @@ struct task_struct;
 #ifdef CONFIG_CREDPASS
 /*
  * Grants received on one AF_UNIX socket and not yet accepted, and markers
- * of the ones that expired there; lives in struct unix_sock.
+ * of the ones that expired there; lives in struct unix_sock. The lists
+ * are in a struct cg_sockq of their own (kernel/credpass/grant.h),
+ * allocated at the first grant bound to the socket: a grant can outlive
+ * the socket, and whoever claims it must still lock its list.
  */
 struct credgrant_sock {
-	struct list_head pending;
-	struct list_head markers;
-	unsigned int nr_markers;
+	struct cg_sockq *q;	/* NULL until a grant is bound here */
 	bool embryo_optin;	/* listener's opt-in, for a not yet accepted socket */
 };
 #else

@@ -267,6 +267,7 @@ static int cg_accept(struct cred_grant *g, bool other_process,
 		abort_creds(new);
 		if (!err) {
 			g->exec_ns = get_user_ns(current_user_ns());
+			/* The staged reference, until execve or exit. */
 			current->credgrant_exec = credgrant_get(g);
 		}
 		return err;

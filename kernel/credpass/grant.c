@@ -5,16 +5,17 @@
  * A grant is built from an SCM_CREDGRANT request at sendmsg, counted as
  * issued when it is queued to a receiver that opted in, bound to the
  * receiving socket and process when recvmsg delivers its description, and
- * ends exactly once: accepted, rejected, expired or dropped.  All state
- * changes and the counters are under credgrant_lock, so that
- * issued = accepted + rejected + expired + dropped + outstanding holds in
- * every read of /proc/net/credgrant.  Every operation is O(1) in the number
- * of outstanding grants: the id table is a resizable hash table, pending
- * grants hang off their socket and their process, and each grant carries
- * its own expiry timer.  An expired grant that nobody took shrinks to a
- * tombstone: its group list is freed at once, so unread grants cost about
- * what the messages carrying them cost; live ones are bounded by the
- * issuers' quota (UCOUNT_CREDGRANTS, /proc/sys/user/max_credgrants).
+ * ends exactly once: accepted, rejected, expired or dropped.  No lock is
+ * global: each grant's life is one atomic word, the grants of a socket and
+ * of a process have a lock each, the id table is read under RCU, and the
+ * counters are per CPU (see "Locking and references" below).  Every
+ * operation is O(1) in the number of outstanding grants: the id table is a
+ * resizable hash table, pending grants hang off their socket and their
+ * process, and each grant carries its own expiry timer.  An expired grant
+ * that nobody took shrinks to a tombstone: its group list is freed at once,
+ * so unread grants cost about what the messages carrying them cost; live
+ * ones are bounded by the issuers' quota (UCOUNT_CREDGRANTS,
+ * /proc/sys/user/max_credgrants).
  *
  * Ids are a keyed permutation of a counter: unique and never reused,
  * since the permutation is a bijection, and unpredictable, so that neither
@@ -22,13 +23,103 @@
  * id or read the host's grant rate off them.
  */
 
+/*
+ * Locking and references
+ *
+ * A grant's life word (cred_grant.life) holds its state (NEW, QUEUED,
+ * BOUND, TAKEN, GONE; grant.h) and its fate (LIVE, then ACCEPTED, REJECTED,
+ * EXPIRED or DROPPED). It changes only by cmpxchg (cg_life_move(),
+ * cg_life_expire()), so a change of state and a change of fate never
+ * interleave:
+ *
+ *  - issue:  NEW -> QUEUED, by the carrier while nothing else can reach it.
+ *  - bind:   QUEUED -> BOUND, by the carrier at recvmsg, fate kept.
+ *  - claim:  BOUND -> TAKEN (acceptid) or BOUND -> GONE (close, exec, exit,
+ *            failed delivery, eviction of the oldest marker). One claimer
+ *            wins; only it unlinks the grant from its socket's list, its
+ *            owner's list and the id table (others skip it).
+ *  - end:    NEW/QUEUED -> GONE (the carrier lets go), TAKEN -> GONE
+ *            (acceptid is done), GONE -> GONE (a dropping claimer),
+ *            deciding the fate if it is still LIVE.
+ *  - expire: fate LIVE -> EXPIRED while QUEUED or BOUND, by the timer only.
+ *            A TAKEN grant's fate is acceptid's alone: once acceptid has
+ *            claimed a grant it can apply it, and the grant is then never
+ *            counted expired.
+ *
+ * The fate is decided once. Whoever decides it (cg_settle()) counts it,
+ * releases the quota and the timer, and owes the audit record, written
+ * with cg_audit_fate() once every lock is dropped.
+ *
+ * Locks, in this order (all with BHs off: the expiry timer takes them):
+ *
+ *   cg_sockq.lock           a socket's pending and marker lists and
+ *                           nr_markers; cred_grant.cs_node and .marker
+ *     credgrant_owner.lock  a process's list; cred_grant.owner_node
+ *
+ * Only credgrant_bind() nests them: it links the grant into both lists,
+ * inserts it into the id table and makes it BOUND with both held, so that
+ * a claimer sees all of it or none of it. Everything else holds one at a
+ * time. cred_grant.lock guards cred_grant.groups against tombstoning by
+ * the timer while describe/size readers look at a QUEUED or BOUND grant;
+ * it nests nothing (a TAKEN or NEW grant's groups never change, so
+ * acceptid, check_expect, apply and the security modules read them
+ * without it). The id table is read under RCU (grants are freed after a
+ * grace period) and written under its own bucket locks.
+ *
+ * References on a grant (cred_grant.ref), each named where it is taken:
+ *
+ *  - carrier: credgrant_create()'s, held by the scm cookie, then by the
+ *    skb; dropped by credgrant_release(), or it becomes the binding.
+ *  - binding: a BOUND grant's, held by its place on the lists and in the
+ *    table; whoever claims the grant holds it from then on (acceptid until
+ *    credgrant_finish(), a drop until it has unlinked the grant).
+ *  - timer:  taken at issue; held while the timer is pending or running,
+ *    dropped by the callback or by whoever deletes the pending timer.
+ *  - peek:   MSG_PEEK's (scm_cookie.peek_grant), and recvmsg's own while
+ *    it copies a description out after binding.
+ *  - lookup: acceptid's, refcount_inc_not_zero() under RCU, until it has
+ *    claimed the grant (then the binding is its) or given up.
+ *  - staged: task_struct.credgrant_exec's, until that thread's execve or
+ *    exit.
+ *
+ * From credgrant_bind() until it is freed, a grant holds a reference on
+ * its socket's cg_sockq (the sockq reference) and on its owner (the owner
+ * reference), so that its claimer can lock them after the socket was
+ * released or the process exited, and so that neither address is reused
+ * while a grant could be compared with it. The socket holds its cg_sockq
+ * until credgrant_sock_release(), the process its owner until its exit.
+ * Both drain their list without waiting: under the list's lock they claim
+ * what is still BOUND and move it to a private list, skipping what another
+ * claimer holds (that claimer unlinks it under the same lock); then,
+ * unlocked, each claimed grant leaves the other list and the table, is
+ * dropped, recorded and put.
+ *
+ * Counters are per CPU (cg_counts): issued, accepted, rejected, expired,
+ * dropped; outstanding is issued minus the fates. issued is counted before
+ * the issue transition, a fate after the transition that decided it. Every
+ * transition is a fully ordered cmpxchg of the life word, and each reads
+ * the value of the one before it (issue, bind, claim, end; or the timer's),
+ * which the grant reached its decider through (the receive queue's lock,
+ * the id table, the timer base): through that chain a grant's issued
+ * increment is visible on every CPU before its fate increment is. A reader that sums
+ * the fates first and issued after an smp_rmb() (credgrant_stats_read())
+ * therefore finds the issue of every fate it counted: outstanding is never
+ * negative, and issued = accepted + rejected + expired + dropped +
+ * outstanding holds in every read by construction. A read is not one
+ * instant (a grant decided while it reads may show as outstanding), which
+ * the invariant does not need; no seqcount, so no writer waits for a
+ * reader or another writer.
+ */
+
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/init.h>
+#include <linux/percpu.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/random.h>
+#include <linux/rcupdate.h>
 #include <linux/rhashtable.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
@@ -47,8 +138,19 @@
 /* Default of /proc/sys/user/max_credgrants in the initial namespace. */
 #define CG_QUOTA_DEFAULT	1024
 
-DEFINE_SPINLOCK(credgrant_lock);
-static struct credgrant_stats cg_stats;		/* under credgrant_lock */
+/*
+ * The counters, per CPU: see "Counters" above. (A 32-bit machine could
+ * read another CPU's counter torn; credpass's kernels are 64-bit.)
+ */
+struct cg_counts {
+	u64 issued;
+	u64 accepted;
+	u64 rejected;
+	u64 expired;
+	u64 dropped;
+};
+
+static DEFINE_PER_CPU(struct cg_counts, cg_counts);
 static atomic64_t cg_id_counter = ATOMIC64_INIT(0);
 static siphash_key_t cg_id_key __ro_after_init;
 static struct kmem_cache *cg_cache __ro_after_init;
@@ -242,7 +344,11 @@ kgid_t credgrant_gid(const struct cred_grant *g)
 	return g->gid;
 }
 
-/* NULL unless the grant has CREDGRANT_GROUPS. */
+/*
+ * NULL unless the grant has CREDGRANT_GROUPS. The hooks see a NEW grant
+ * (credgrant_issue) or a TAKEN one (credgrant_accept), whose groups no
+ * timer changes any more.
+ */
 const struct group_info *credgrant_groups(const struct cred_grant *g)
 {
 	return g->groups;
@@ -252,13 +358,32 @@ const struct group_info *credgrant_groups(const struct cred_grant *g)
 
 void credgrant_stats_read(struct credgrant_stats *st)
 {
-	spin_lock_bh(&credgrant_lock);
-	*st = cg_stats;
-	spin_unlock_bh(&credgrant_lock);
+	const struct cg_counts *c;
+	u64 fates;
+	int cpu;
+
+	memset(st, 0, sizeof(*st));
+	for_each_possible_cpu(cpu) {
+		c = per_cpu_ptr(&cg_counts, cpu);
+		st->accepted += READ_ONCE(c->accepted);
+		st->rejected += READ_ONCE(c->rejected);
+		st->expired += READ_ONCE(c->expired);
+		st->dropped += READ_ONCE(c->dropped);
+	}
+	/*
+	 * The fates before issued: every fate counted above was issued
+	 * before it was decided, so issued read now includes it ("Counters"
+	 * at the top). Pairs with the fully ordered life transitions.
+	 */
+	smp_rmb();
+	for_each_possible_cpu(cpu)
+		st->issued += READ_ONCE(per_cpu_ptr(&cg_counts, cpu)->issued);
+	fates = st->accepted + st->rejected + st->expired + st->dropped;
+	st->outstanding = st->issued - fates;
 }
 
 /*
- * One AUDIT_CREDGRANT record. Never under credgrant_lock: the caller holds
+ * One AUDIT_CREDGRANT record. Never under a lock: the caller holds
  * a reference, and what the record shows is settled (the issue record is
  * written before the grant is queued, a fate's once it is decided).
  *
@@ -310,7 +435,7 @@ static void cg_audit(const struct cred_grant *g, const char *op, int err,
 	audit_log_end(ab);
 }
 
-/* The record of the fate cg_set_fate() decided, once the lock is dropped. */
+/* The record of the fate cg_settle() decided, once the locks are dropped. */
 static void cg_audit_fate(const struct cred_grant *g, gfp_t gfp, bool actor)
 {
 	static const char *const ops[] = {
@@ -319,12 +444,13 @@ static void cg_audit_fate(const struct cred_grant *g, gfp_t gfp, bool actor)
 		[CG_EXPIRED]	= "expire",
 		[CG_DROPPED]	= "drop",
 	};
+	enum credgrant_fate fate = cg_life_fate(atomic_read(&g->life));
 	int err = g->fate_err;
 
-	if (WARN_ON_ONCE(g->fate == CG_LIVE))
+	if (WARN_ON_ONCE(fate == CG_LIVE))
 		return;
 	/* A rejection with an error is an acceptid that failed. */
-	cg_audit(g, g->fate == CG_REJECTED && err ? "accept" : ops[g->fate],
+	cg_audit(g, fate == CG_REJECTED && err ? "accept" : ops[fate],
 		 err, gfp, actor);
 }
 
@@ -408,9 +534,9 @@ static struct cred_grant *cg_alloc(u32 kind, u32 ngroups)
 	g = kmem_cache_zalloc(cg_cache, GFP_KERNEL);
 	if (!g)
 		return NULL;
-	refcount_set(&g->ref, 1);
-	g->state = CG_NEW;
-	g->fate = CG_LIVE;
+	refcount_set(&g->ref, 1);	/* the carrier's */
+	atomic_set(&g->life, cg_life(CG_NEW, CG_LIVE));
+	spin_lock_init(&g->lock);
 	g->kind = kind;
 	g->uid = INVALID_UID;
 	g->gid = INVALID_GID;
@@ -425,6 +551,22 @@ static struct cred_grant *cg_alloc(u32 kind, u32 ngroups)
 		}
 	}
 	return g;
+}
+
+static void cg_sockq_put(struct cg_sockq *q)
+{
+	if (!q || !refcount_dec_and_test(&q->ref))
+		return;
+	WARN_ON_ONCE(!list_empty(&q->pending) || !list_empty(&q->markers));
+	kfree(q);
+}
+
+static void cg_owner_put(struct credgrant_owner *owner)
+{
+	if (!owner || !refcount_dec_and_test(&owner->ref))
+		return;
+	WARN_ON_ONCE(!list_empty(&owner->grants));
+	kfree(owner);
 }
 
 static void cg_free_rcu(struct rcu_head *head)
@@ -444,6 +586,8 @@ static void cg_free(struct cred_grant *g)
 		put_user_ns(g->exec_ns);
 	if (g->issuer_ns)
 		put_user_ns(g->issuer_ns);
+	cg_sockq_put(g->sockq);		/* the sockq reference */
+	cg_owner_put(g->owner);		/* the owner reference */
 	/* The id table may still be walked by a concurrent lookup or resize. */
 	call_rcu(&g->rcu, cg_free_rcu);
 }
@@ -461,40 +605,102 @@ void credgrant_put(struct cred_grant *g)
 		cg_free(g);
 }
 
-/*
- * Record what finally happened to @g, once: counters, quota, timer.
- * @err is the failure that decided it, if any; a rejection with an error
- * is an acceptid that failed. The caller holds a reference of its own and,
- * when this returns true, writes the audit record (cg_audit_fate()) after
- * dropping the lock.
- */
-static bool cg_set_fate(struct cred_grant *g, enum credgrant_fate fate,
-			int err)
+/* ---- The life word ---- */
+
+static enum credgrant_state cg_state(const struct cred_grant *g)
 {
-	lockdep_assert_held(&credgrant_lock);
-	if (g->fate != CG_LIVE)
+	return cg_life_state(atomic_read(&g->life));
+}
+
+static enum credgrant_fate cg_fate(const struct cred_grant *g)
+{
+	return cg_life_fate(atomic_read(&g->life));
+}
+
+/*
+ * Move @g from a state in @from (a mask of BIT(state)) to @to and, if its
+ * fate is still LIVE, to @fate (CG_LIVE keeps it). Fully ordered when it
+ * succeeds.
+ * Return: the life word it replaced, or -1 when the state was not in @from
+ * (nothing changed).
+ */
+static int cg_life_move(struct cred_grant *g, unsigned int from,
+			enum credgrant_state to, enum credgrant_fate fate)
+{
+	int old = atomic_read(&g->life);
+	enum credgrant_fate keep;
+
+	do {
+		if (!(from & BIT(cg_life_state(old))))
+			return -1;
+		keep = cg_life_fate(old);
+	} while (!atomic_try_cmpxchg(&g->life, &old,
+				     cg_life(to, keep == CG_LIVE ? fate : keep)));
+	return old;
+}
+
+/*
+ * Claim a BOUND grant for @to (CG_TAKEN or CG_GONE): true for the one
+ * claimer that wins. The binding reference is the winner's, and so is
+ * unlinking the grant (cg_unlink()).
+ */
+static bool cg_claim(struct cred_grant *g, enum credgrant_state to)
+{
+	return cg_life_move(g, BIT(CG_BOUND), to, CG_LIVE) >= 0;
+}
+
+/*
+ * The timer's transition: fate LIVE -> EXPIRED, only while QUEUED or
+ * BOUND. Return: the state it expired in, or -1.
+ */
+static int cg_life_expire(struct cred_grant *g)
+{
+	int old = atomic_read(&g->life);
+	enum credgrant_state state;
+
+	do {
+		state = cg_life_state(old);
+		if (cg_life_fate(old) != CG_LIVE ||
+		    (state != CG_QUEUED && state != CG_BOUND))
+			return -1;
+	} while (!atomic_try_cmpxchg(&g->life, &old,
+				     cg_life(state, CG_EXPIRED)));
+	return state;
+}
+
+/*
+ * After a transition from @old that set @fate: if it was the one that
+ * decided the fate, count it and release quota and timer. @err is the
+ * failure that decided it, if any; a rejection with an error is an
+ * acceptid that failed. The caller holds a reference of its own.
+ * Return: true when the caller owes the audit record (cg_audit_fate(),
+ * with no lock held).
+ */
+static bool cg_settle(struct cred_grant *g, int old, enum credgrant_fate fate,
+		      int err)
+{
+	if (old < 0 || cg_life_fate(old) != CG_LIVE || fate == CG_LIVE)
 		return false;
-	g->fate = fate;
 	g->fate_err = err;
 	cg_quota_release(g);
-	if (g->state == CG_NEW)
+	if (cg_life_state(old) == CG_NEW)
 		return false;		/* never issued: not counted */
 
+	/* After the transition: see "Counters" at the top. */
 	switch (fate) {
 	case CG_ACCEPTED:
-		cg_stats.accepted++;
+		this_cpu_inc(cg_counts.accepted);
 		break;
 	case CG_REJECTED:
-		cg_stats.rejected++;
+		this_cpu_inc(cg_counts.rejected);
 		break;
 	case CG_EXPIRED:
-		cg_stats.expired++;
+		this_cpu_inc(cg_counts.expired);
 		break;
 	default:
-		cg_stats.dropped++;
+		this_cpu_inc(cg_counts.dropped);
 		break;
 	}
-	cg_stats.outstanding--;
 	/* The timer's reference, unless its callback is what runs now. */
 	if (timer_delete(&g->timer))
 		refcount_dec(&g->ref);
@@ -502,44 +708,97 @@ static bool cg_set_fate(struct cred_grant *g, enum credgrant_fate fate,
 }
 
 /*
- * Unlink a BOUND grant, leaving it in @state (TAKEN or GONE); its binding
- * reference passes to the caller.
+ * End @g, which the caller owns in a state of @from: GONE, with @fate
+ * unless its fate was decided before.
+ * Return: true when the caller owes the audit record.
  */
-static void cg_unbind(struct cred_grant *g, enum credgrant_state state)
+static bool cg_end(struct cred_grant *g, unsigned int from,
+		   enum credgrant_fate fate, int err)
 {
-	lockdep_assert_held(&credgrant_lock);
-	if (g->state != CG_BOUND)
-		return;
+	int old = cg_life_move(g, from, CG_GONE, fate);
+
+	WARN_ON_ONCE(old < 0);
+	return cg_settle(g, old, fate, err);
+}
+
+/* ---- Lists and the id table ---- */
+
+/* Off the socket's lists; by @g's claimer. */
+static void cg_sockq_unlink_locked(struct cred_grant *g)
+{
+	struct cg_sockq *q = g->sockq;
+
+	lockdep_assert_held(&q->lock);
 	list_del_init(&g->cs_node);
-	if (g->marker)
-		g->csk->nr_markers--;
-	g->csk = NULL;		/* the socket may go: nothing else needs it */
+	if (g->marker) {
+		g->marker = false;
+		q->nr_markers--;
+	}
+}
+
+static void cg_sockq_unlink(struct cred_grant *g)
+{
+	spin_lock_bh(&g->sockq->lock);
+	cg_sockq_unlink_locked(g);
+	spin_unlock_bh(&g->sockq->lock);
+}
+
+static void cg_owner_unlink(struct cred_grant *g)
+{
+	spin_lock_bh(&g->owner->lock);
 	list_del_init(&g->owner_node);
+	spin_unlock_bh(&g->owner->lock);
+}
+
+static void cg_table_remove(struct cred_grant *g)
+{
 	rhashtable_remove_fast(&cg_table, &g->hnode, cg_ht_params);
-	g->state = state;
+}
+
+/* Everything a claimer undoes of credgrant_bind(). */
+static void cg_unlink(struct cred_grant *g)
+{
+	cg_sockq_unlink(g);
+	cg_owner_unlink(g);
+	cg_table_remove(g);
 }
 
 /*
  * Keep an expired BOUND grant as a marker on its socket; it stays on its
- * process's list, so that exec and exit drop it too. Returns one evicted,
- * if any.
+ * process's list, so that exec and exit drop it too. Beyond
+ * CG_MARKERS_MAX the oldest goes: it is claimed here and returned, off the
+ * socket's lists, for cg_put_evicted() once the lock is dropped. When the
+ * oldest is claimed already, its claimer is about to unlink it: nothing
+ * else is evicted for it.
  */
 static struct cred_grant *cg_make_marker(struct cred_grant *g)
 {
-	struct credgrant_sock *cs = g->csk;
+	struct cg_sockq *q = g->sockq;
 	struct cred_grant *old;
 
-	lockdep_assert_held(&credgrant_lock);
-	list_move_tail(&g->cs_node, &cs->markers);
+	lockdep_assert_held(&q->lock);
+	list_move_tail(&g->cs_node, &q->markers);
 	g->marker = true;
-	if (++cs->nr_markers <= CG_MARKERS_MAX)
+	if (++q->nr_markers <= CG_MARKERS_MAX)
 		return NULL;
-	old = list_first_entry(&cs->markers, struct cred_grant, cs_node);
-	cg_unbind(old, CG_GONE);
+	old = list_first_entry(&q->markers, struct cred_grant, cs_node);
+	if (!cg_claim(old, CG_GONE))
+		return NULL;
+	cg_sockq_unlink_locked(old);
 	return old;
 }
 
-/* What an expiry leaves to record and free once the lock is dropped. */
+/* An evicted marker: expired (and recorded) before, now unlinked and put. */
+static void cg_put_evicted(struct cred_grant *old)
+{
+	if (!old)
+		return;
+	cg_owner_unlink(old);
+	cg_table_remove(old);
+	credgrant_put(old);		/* the binding reference */
+}
+
+/* What an expiry leaves to record and free once the locks are dropped. */
 struct cg_reap {
 	struct cred_grant *evict;
 	struct group_info *groups;
@@ -550,7 +809,7 @@ static void cg_reap(struct cred_grant *g, struct cg_reap *r)
 {
 	if (r->audit)
 		cg_audit_fate(g, GFP_ATOMIC, false);
-	credgrant_put(r->evict);
+	cg_put_evicted(r->evict);
 	if (r->groups)
 		put_group_info(r->groups);
 }
@@ -558,20 +817,40 @@ static void cg_reap(struct cred_grant *g, struct cg_reap *r)
 /*
  * Expire @g if its time has come (false if it has not): count it, make it
  * a tombstone, keep it as a marker if it was delivered. A grant acceptid
- * has taken is left alone: acceptid decides its fate.
+ * has taken is left alone: acceptid decides its fate. Takes no lock around
+ * the decision; the marker is made under the socket's lock, unless a
+ * claimer got the grant first (it unlinks it then).
  */
 static bool cg_expire(struct cred_grant *g, u64 now, struct cg_reap *r)
 {
-	lockdep_assert_held(&credgrant_lock);
-	if (g->fate != CG_LIVE || g->state == CG_TAKEN)
+	int life = atomic_read(&g->life);
+	struct cg_sockq *q;
+	int state;
+
+	state = cg_life_state(life);
+	if (cg_life_fate(life) != CG_LIVE ||
+	    (state != CG_QUEUED && state != CG_BOUND))
 		return true;
 	if (!credgrant_expired(g, now))
 		return false;
-	r->audit = cg_set_fate(g, CG_EXPIRED, 0);
+	state = cg_life_expire(g);
+	if (state < 0)
+		return true;		/* decided or claimed meanwhile */
+	r->audit = cg_settle(g, cg_life(state, CG_LIVE), CG_EXPIRED, 0);
+
+	spin_lock_bh(&g->lock);
 	r->groups = g->groups;
 	g->groups = NULL;
-	if (g->state == CG_BOUND)
+	spin_unlock_bh(&g->lock);
+
+	/* A QUEUED one becomes a marker when it is bound (credgrant_bind()). */
+	if (state != CG_BOUND)
+		return true;
+	q = g->sockq;
+	spin_lock_bh(&q->lock);
+	if (cg_state(g) == CG_BOUND)
 		r->evict = cg_make_marker(g);
+	spin_unlock_bh(&q->lock);
 	return true;
 }
 
@@ -581,17 +860,18 @@ static void cg_timer_fn(struct timer_list *t)
 	u64 now = ktime_get_boottime_ns();
 	struct cg_reap r = {};
 
-	spin_lock_bh(&credgrant_lock);
 	if (!cg_expire(g, now, &r)) {
-		/* Jiffies ran ahead of CLOCK_BOOTTIME: keep the reference. */
+		/*
+		 * Jiffies ran ahead of CLOCK_BOOTTIME: keep the reference. A
+		 * fate decided meanwhile found the timer not pending; the next
+		 * run finds nothing to do and drops the reference.
+		 */
 		mod_timer(&g->timer,
 			  jiffies + nsecs_to_jiffies(g->expires_ns - now) + 1);
-		spin_unlock_bh(&credgrant_lock);
 		return;
 	}
-	spin_unlock_bh(&credgrant_lock);
 	cg_reap(g, &r);
-	credgrant_put(g);
+	credgrant_put(g);		/* the timer reference */
 }
 
 /* ---- Issuing ---- */
@@ -760,32 +1040,29 @@ void credgrant_issue(struct cred_grant *g)
 	u64 now = ktime_get_boottime_ns();
 
 	cg_audit(g, "issue", 0, GFP_ATOMIC, true);
-	spin_lock_bh(&credgrant_lock);
 	g->issued_ns = now;
 	g->expires_ns = now + g->ttl_ns;
-	g->state = CG_QUEUED;
-	cg_stats.issued++;
-	cg_stats.outstanding++;
-	refcount_inc(&g->ref);		/* the timer's */
+	/* Before the transition: see "Counters" at the top. */
+	this_cpu_inc(cg_counts.issued);
+	WARN_ON_ONCE(cg_life_move(g, BIT(CG_NEW), CG_QUEUED, CG_LIVE) < 0);
+	refcount_inc(&g->ref);		/* the timer reference */
 	mod_timer(&g->timer, jiffies + nsecs_to_jiffies(g->ttl_ns) + 1);
-	spin_unlock_bh(&credgrant_lock);
+}
+
+/* The carrier drops @g: recorded as the syscall's own when @actor. */
+static void cg_drop_carried(struct cred_grant *g, int err, gfp_t gfp,
+			    bool actor)
+{
+	if (cg_end(g, BIT(CG_NEW) | BIT(CG_QUEUED), CG_DROPPED, err))
+		cg_audit_fate(g, gfp, actor);
+	credgrant_put(g);		/* the carrier reference */
 }
 
 /* The carrier (scm cookie or skb) lets go of a grant it did not deliver. */
 void credgrant_release(struct cred_grant *g)
 {
-	bool audit;
-
-	if (!g)
-		return;
-	spin_lock_bh(&credgrant_lock);
-	audit = cg_set_fate(g, CG_DROPPED, 0);
-	if (g->state == CG_NEW || g->state == CG_QUEUED)
-		g->state = CG_GONE;
-	spin_unlock_bh(&credgrant_lock);
-	if (audit)
-		cg_audit_fate(g, GFP_ATOMIC, false);
-	credgrant_put(g);
+	if (g)
+		cg_drop_carried(g, 0, GFP_ATOMIC, false);
 }
 
 /* ---- Receiving ---- */
@@ -795,20 +1072,20 @@ size_t credgrant_desc_size(struct cred_grant *g)
 {
 	size_t size;
 
-	spin_lock_bh(&credgrant_lock);
+	spin_lock_bh(&g->lock);
 	size = sizeof(struct credgrant) + sizeof(u32) * cg_ngroups(g);
-	spin_unlock_bh(&credgrant_lock);
+	spin_unlock_bh(&g->lock);
 	return size;
 }
 
-/* Describe @g for the caller into @d (@size bytes); under credgrant_lock. */
-static void cg_describe_locked(const struct cred_grant *g, struct credgrant *d,
-			       size_t size)
+/* Describe @g for the caller into @d (@size bytes). */
+static void cg_describe(struct cred_grant *g, struct credgrant *d, size_t size)
 {
 	struct user_namespace *ns = current_user_ns();
-	u32 i, n = cg_ngroups(g);
+	u32 i, n;
 
-	lockdep_assert_held(&credgrant_lock);
+	spin_lock_bh(&g->lock);
+	n = cg_ngroups(g);
 	if (WARN_ON_ONCE(size < sizeof(*d) + sizeof(u32) * n))
 		n = 0;
 	memset(d, 0, sizeof(*d));
@@ -830,6 +1107,7 @@ static void cg_describe_locked(const struct cred_grant *g, struct credgrant *d,
 	d->ngroups = n;
 	for (i = 0; i < n; i++)
 		d->groups[i] = from_kgid_munged(ns, g->groups->gid[i]);
+	spin_unlock_bh(&g->lock);
 }
 
 /**
@@ -840,9 +1118,55 @@ static void cg_describe_locked(const struct cred_grant *g, struct credgrant *d,
  */
 void credgrant_describe(struct cred_grant *g, struct credgrant *d, size_t size)
 {
-	spin_lock_bh(&credgrant_lock);
-	cg_describe_locked(g, d, size);
-	spin_unlock_bh(&credgrant_lock);
+	cg_describe(g, d, size);
+}
+
+/*
+ * The calling process's owner, or a new one (NULL without memory). Only
+ * its own threads install it, and only its exit removes it.
+ */
+static struct credgrant_owner *cg_owner_of(struct signal_struct *sig)
+{
+	struct credgrant_owner *owner, *fresh;
+
+	/* Pairs with the cmpxchg() below: the owner is initialised. */
+	owner = smp_load_acquire(&sig->credgrant);
+	if (owner)
+		return owner;
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+	if (!fresh)
+		return NULL;
+	refcount_set(&fresh->ref, 1);	/* the process's */
+	spin_lock_init(&fresh->lock);
+	INIT_LIST_HEAD(&fresh->grants);
+	owner = cmpxchg(&sig->credgrant, NULL, fresh);
+	if (!owner)
+		return fresh;
+	kfree(fresh);
+	return owner;
+}
+
+/* @cs's grants, allocated at the first bind (NULL without memory). */
+static struct cg_sockq *cg_sockq_of(struct credgrant_sock *cs)
+{
+	struct cg_sockq *q, *fresh;
+
+	/* Pairs with the cmpxchg() below: the queue is initialised. */
+	q = smp_load_acquire(&cs->q);
+	if (q)
+		return q;
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+	if (!fresh)
+		return NULL;
+	refcount_set(&fresh->ref, 1);	/* the socket's */
+	spin_lock_init(&fresh->lock);
+	INIT_LIST_HEAD(&fresh->pending);
+	INIT_LIST_HEAD(&fresh->markers);
+	q = cmpxchg(&cs->q, NULL, fresh);
+	if (!q)
+		return fresh;
+	kfree(fresh);
+	return q;
 }
 
 /**
@@ -858,107 +1182,133 @@ void credgrant_describe(struct cred_grant *g, struct credgrant *d, size_t size)
 int credgrant_bind(struct cred_grant *g, struct credgrant_sock *cs,
 		   struct credgrant *d, size_t size)
 {
-	struct signal_struct *sig = current->signal;
-	struct credgrant_owner *fresh = NULL;
+	struct credgrant_owner *owner;
 	struct cred_grant *evict = NULL;
-	int err;
+	struct cg_sockq *q;
+	int err, life;
 
-	if (!READ_ONCE(sig->credgrant)) {
-		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
-		if (!fresh) {
-			credgrant_release(g);
-			return -ENOMEM;
-		}
-		INIT_LIST_HEAD(&fresh->grants);
+	owner = cg_owner_of(current->signal);
+	q = owner ? cg_sockq_of(cs) : NULL;
+	if (!q) {
+		cg_drop_carried(g, -ENOMEM, GFP_KERNEL, true);
+		return -ENOMEM;
 	}
+	/* Before the table has it: lookups compare the queue. */
+	refcount_inc(&q->ref);
+	g->sockq = q;			/* the sockq reference */
+	refcount_inc(&owner->ref);
+	g->owner = owner;		/* the owner reference */
+	cg_describe(g, d, size);
 
-	spin_lock_bh(&credgrant_lock);
-	if (!sig->credgrant && fresh) {
-		WRITE_ONCE(sig->credgrant, fresh);
-		fresh = NULL;
-	}
+	spin_lock_bh(&q->lock);
+	spin_lock(&owner->lock);
 	err = rhashtable_insert_fast(&cg_table, &g->hnode, cg_ht_params);
 	if (err) {
-		bool audit = cg_set_fate(g, CG_DROPPED, err);
-
-		g->state = CG_GONE;
-		spin_unlock_bh(&credgrant_lock);
-		kfree(fresh);
-		if (audit)
-			cg_audit_fate(g, GFP_KERNEL, true);
-		credgrant_put(g);
+		spin_unlock(&owner->lock);
+		spin_unlock_bh(&q->lock);
+		cg_drop_carried(g, err, GFP_KERNEL, true);
 		return err;
 	}
-	cg_describe_locked(g, d, size);
 	memcpy(&g->desc, d, sizeof(g->desc));
-	g->state = CG_BOUND;
-	g->csk = cs;
-	g->owner = sig->credgrant;
 	g->exec_id = current->self_exec_id;
 	WRITE_ONCE(g->receiver_pid_init, task_tgid_nr(current));
-	list_add_tail(&g->cs_node, &cs->pending);
-	list_add_tail(&g->owner_node, &g->owner->grants);
+	list_add_tail(&g->cs_node, &q->pending);
+	list_add_tail(&g->owner_node, &owner->grants);
+	/* The carrier reference is the binding reference from here on. */
+	life = cg_life_move(g, BIT(CG_QUEUED), CG_BOUND, CG_LIVE);
+	spin_unlock(&owner->lock);
 	/* Expired on the way (already a tombstone): a marker from the start. */
-	if (g->fate != CG_LIVE)
+	if (!WARN_ON_ONCE(life < 0) && cg_life_fate(life) != CG_LIVE)
 		evict = cg_make_marker(g);
-	spin_unlock_bh(&credgrant_lock);
-	kfree(fresh);
-	credgrant_put(evict);
+	spin_unlock_bh(&q->lock);
+	cg_put_evicted(evict);
 	return 0;
 }
 
 /* A bound grant whose description could not be delivered. */
 void credgrant_unbind_drop(struct cred_grant *g, int err)
 {
-	bool audit;
-
-	spin_lock_bh(&credgrant_lock);
-	if (g->state == CG_BOUND) {
-		cg_unbind(g, CG_GONE);
-		audit = cg_set_fate(g, CG_DROPPED, err);
-		spin_unlock_bh(&credgrant_lock);
-		if (audit)
-			cg_audit_fate(g, GFP_KERNEL, true);
-		credgrant_put(g);
+	/* Unless another thread took it already: then it is that one's. */
+	if (!cg_claim(g, CG_GONE))
 		return;
-	}
-	spin_unlock_bh(&credgrant_lock);
+	cg_unlink(g);
+	if (cg_end(g, BIT(CG_GONE), CG_DROPPED, err))
+		cg_audit_fate(g, GFP_KERNEL, true);
+	credgrant_put(g);		/* the binding reference */
 }
 
 /* ---- Pending grants of sockets and processes ---- */
 
 void credgrant_sock_init(struct credgrant_sock *cs)
 {
-	INIT_LIST_HEAD(&cs->pending);
-	INIT_LIST_HEAD(&cs->markers);
-	cs->nr_markers = 0;
+	cs->q = NULL;
 	cs->embryo_optin = false;
 }
 
-/* Drop every grant on @list; the lock is dropped to release references. */
-static void cg_drop_list(struct list_head *list, size_t node_off)
+/* A grant a drain claimed and unlinked: dropped, recorded, put. */
+static void cg_drop_claimed(struct cred_grant *g)
 {
-	struct cred_grant *g;
-	bool audit;
+	if (cg_end(g, BIT(CG_GONE), CG_DROPPED, 0))
+		cg_audit_fate(g, GFP_ATOMIC, false);
+	credgrant_put(g);		/* the binding reference */
+}
 
-	spin_lock_bh(&credgrant_lock);
-	while (!list_empty(list)) {
-		g = (struct cred_grant *)((char *)list->next - node_off);
-		cg_unbind(g, CG_GONE);
-		audit = cg_set_fate(g, CG_DROPPED, 0);
-		spin_unlock_bh(&credgrant_lock);
-		if (audit)
-			cg_audit_fate(g, GFP_ATOMIC, false);
-		credgrant_put(g);
-		spin_lock_bh(&credgrant_lock);
+/* Claim what is claimable on @list (a socket's) onto @claimed. */
+static void cg_sockq_claim(struct cg_sockq *q, struct list_head *list,
+			   struct list_head *claimed)
+{
+	struct cred_grant *g, *n;
+
+	lockdep_assert_held(&q->lock);
+	list_for_each_entry_safe(g, n, list, cs_node) {
+		if (!cg_claim(g, CG_GONE))
+			continue;	/* its claimer unlinks it */
+		cg_sockq_unlink_locked(g);
+		list_add_tail(&g->cs_node, claimed);
 	}
-	spin_unlock_bh(&credgrant_lock);
 }
 
 void credgrant_sock_release(struct credgrant_sock *cs)
 {
-	cg_drop_list(&cs->pending, offsetof(struct cred_grant, cs_node));
-	cg_drop_list(&cs->markers, offsetof(struct cred_grant, cs_node));
+	struct cg_sockq *q = cs->q;
+	struct cred_grant *g, *n;
+	LIST_HEAD(claimed);
+
+	if (!q)
+		return;
+	spin_lock_bh(&q->lock);
+	cg_sockq_claim(q, &q->pending, &claimed);
+	cg_sockq_claim(q, &q->markers, &claimed);
+	spin_unlock_bh(&q->lock);
+	list_for_each_entry_safe(g, n, &claimed, cs_node) {
+		list_del_init(&g->cs_node);
+		cg_owner_unlink(g);
+		cg_table_remove(g);
+		cg_drop_claimed(g);
+	}
+	WRITE_ONCE(cs->q, NULL);
+	cg_sockq_put(q);		/* the socket's */
+}
+
+/* Drop every claimable grant of a process (exec, exit). */
+static void cg_owner_drain(struct credgrant_owner *owner)
+{
+	struct cred_grant *g, *n;
+	LIST_HEAD(claimed);
+
+	spin_lock_bh(&owner->lock);
+	list_for_each_entry_safe(g, n, &owner->grants, owner_node) {
+		if (!cg_claim(g, CG_GONE))
+			continue;	/* its claimer unlinks it */
+		list_move_tail(&g->owner_node, &claimed);
+	}
+	spin_unlock_bh(&owner->lock);
+	list_for_each_entry_safe(g, n, &claimed, owner_node) {
+		list_del_init(&g->owner_node);
+		cg_sockq_unlink(g);
+		cg_table_remove(g);
+		cg_drop_claimed(g);
+	}
 }
 
 /*
@@ -970,8 +1320,7 @@ void credgrant_task_exec(struct task_struct *tsk)
 	struct credgrant_owner *owner = READ_ONCE(tsk->signal->credgrant);
 
 	if (owner)
-		cg_drop_list(&owner->grants,
-			     offsetof(struct cred_grant, owner_node));
+		cg_owner_drain(owner);
 }
 
 /* A thread exits: its staged grant; with the last one, the process's. */
@@ -983,18 +1332,17 @@ void credgrant_task_exit(struct task_struct *tsk, bool group_dead)
 	if (staged) {
 		tsk->credgrant_exec = NULL;
 		credgrant_audit_exec(staged, "unstage", 0);
-		credgrant_put(staged);
+		credgrant_put(staged);	/* the staged reference */
 	}
 	if (!group_dead)
 		return;
+	/* No thread is left to bind another grant to it. */
 	owner = READ_ONCE(tsk->signal->credgrant);
 	if (!owner)
 		return;
-	cg_drop_list(&owner->grants, offsetof(struct cred_grant, owner_node));
-	spin_lock_bh(&credgrant_lock);
+	cg_owner_drain(owner);
 	WRITE_ONCE(tsk->signal->credgrant, NULL);
-	spin_unlock_bh(&credgrant_lock);
-	kfree(owner);
+	cg_owner_put(owner);		/* the process's */
 }
 
 /* ---- acceptid's side ---- */
@@ -1007,54 +1355,55 @@ void credgrant_task_exit(struct task_struct *tsk, bool group_dead)
  *                 generation) the grant was delivered to
  *
  * From here on only the caller decides the grant's fate: the expiry timer
- * leaves a TAKEN grant alone. The binding is compared while the grant is
- * still on its owner's list: an owner is freed only after its list is
- * emptied, so its address cannot have been reused by another process.
+ * leaves a TAKEN grant alone. The grant holds a reference on its owner, so
+ * the owner's address cannot belong to another process while it is
+ * compared.
  * Return: the grant, unlinked, with the binding reference now the
  * caller's; NULL when there is no such grant on this socket.
  */
 struct cred_grant *credgrant_take(struct credgrant_sock *cs, u64 id,
 				  bool *other_process)
 {
+	struct cg_sockq *q = READ_ONCE(cs->q);
 	struct cred_grant *g;
 
-	spin_lock_bh(&credgrant_lock);
-	g = rhashtable_lookup_fast(&cg_table, &id, cg_ht_params);
-	if (g && g->csk == cs && g->state == CG_BOUND) {
-		*other_process = g->owner != current->signal->credgrant ||
-				 g->exec_id != current->self_exec_id;
-		cg_unbind(g, CG_TAKEN);
-	} else {
-		g = NULL;
+	if (!q)
+		return NULL;
+	rcu_read_lock();
+	g = rhashtable_lookup(&cg_table, &id, cg_ht_params);
+	if (g && !refcount_inc_not_zero(&g->ref))
+		g = NULL;		/* else: the lookup reference */
+	rcu_read_unlock();
+	if (!g)
+		return NULL;
+	/* g->sockq is referenced by g: its address is not another queue's. */
+	if (g->sockq != q || !cg_claim(g, CG_TAKEN)) {
+		credgrant_put(g);
+		return NULL;
 	}
-	spin_unlock_bh(&credgrant_lock);
+	/* The binding reference is ours: the lookup reference goes. */
+	refcount_dec(&g->ref);
+	*other_process = g->owner != READ_ONCE(current->signal->credgrant) ||
+			 g->exec_id != current->self_exec_id;
+	cg_unlink(g);
 	return g;
 }
 
 /* Record @fate for a taken grant and release it. */
 void credgrant_finish(struct cred_grant *g, enum credgrant_fate fate, int err)
 {
-	bool audit;
-
-	spin_lock_bh(&credgrant_lock);
-	audit = cg_set_fate(g, fate, err);
-	g->state = CG_GONE;
-	spin_unlock_bh(&credgrant_lock);
-	if (audit)
+	if (cg_end(g, BIT(CG_TAKEN), fate, err))
 		cg_audit_fate(g, GFP_KERNEL, true);
-	credgrant_put(g);
+	credgrant_put(g);		/* the binding reference */
 }
 
 /* Is a taken grant expired (by its timer earlier, or by now)? */
 bool credgrant_check_expired(struct cred_grant *g, u64 now)
 {
-	bool expired;
+	enum credgrant_fate fate = cg_fate(g);
 
-	spin_lock_bh(&credgrant_lock);
-	expired = g->fate == CG_EXPIRED ||
-		  (g->fate == CG_LIVE && credgrant_expired(g, now));
-	spin_unlock_bh(&credgrant_lock);
-	return expired;
+	return fate == CG_EXPIRED ||
+	       (fate == CG_LIVE && credgrant_expired(g, now));
 }
 
 static int __init credgrant_init(void)

@@ -5,8 +5,10 @@
 #ifndef _KERNEL_CREDPASS_GRANT_H
 #define _KERNEL_CREDPASS_GRANT_H
 
+#include <linux/atomic.h>
 #include <linux/cred.h>
 #include <linux/credpass.h>
+#include <linux/list.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
@@ -14,7 +16,9 @@
 #include <linux/uidgid.h>
 
 /*
- * Where a grant is. Every change happens under credgrant_lock.
+ * Where a grant is: the low bits of cred_grant.life (see "Locking and
+ * references" at the top of grant.c). Every change is a cmpxchg of the
+ * whole word, so that it never interleaves with a change of the fate.
  *
  * NEW:    built by sendmsg, quota charged, carried by the scm cookie and
  *         then by the skb; not counted yet.
@@ -23,9 +27,11 @@
  * BOUND:  delivered by recvmsg: on the socket's pending list (or, once
  *         expired, its marker list), on the receiving process's list and
  *         in the id table.
- * TAKEN:  unlinked by acceptid, which alone decides its fate: the timer
+ * TAKEN:  claimed by acceptid, which alone decides its fate: the timer
  *         may no longer expire it.
- * GONE:   unlinked from everything; only references remain.
+ * GONE:   claimed by a drop (close, exec, exit, failed delivery, marker
+ *         eviction) or let go by its carrier or by acceptid: nobody else
+ *         can reach it; only references remain.
  *
  * An expired grant (QUEUED or BOUND) is a tombstone: its group list is
  * freed and its description shows no groups.
@@ -38,7 +44,7 @@ enum credgrant_state {
 	CG_GONE,
 };
 
-/* What finally happened to an issued grant; counted once. */
+/* What finally happened to an issued grant (the high bits of life). */
 enum credgrant_fate {
 	CG_LIVE,
 	CG_ACCEPTED,
@@ -47,18 +53,55 @@ enum credgrant_fate {
 	CG_DROPPED,
 };
 
-/* Grants bound to one process (thread group); hangs off signal_struct. */
+#define CG_STATE_BITS	3
+#define CG_STATE_MASK	((1 << CG_STATE_BITS) - 1)
+
+static inline int cg_life(enum credgrant_state state, enum credgrant_fate fate)
+{
+	return state | fate << CG_STATE_BITS;
+}
+
+static inline enum credgrant_state cg_life_state(int life)
+{
+	return life & CG_STATE_MASK;
+}
+
+static inline enum credgrant_fate cg_life_fate(int life)
+{
+	return life >> CG_STATE_BITS;
+}
+
+/*
+ * The grants of one receiving socket (credgrant_sock.q), allocated at the
+ * first one bound there. Referenced by the socket until it is released
+ * and by every grant bound there until the grant is freed.
+ */
+struct cg_sockq {
+	refcount_t ref;
+	spinlock_t lock;		/* the lists, nr_markers; BHs off */
+	struct list_head pending;	/* BOUND grants, oldest first */
+	struct list_head markers;	/* expired BOUND grants, oldest first */
+	unsigned int nr_markers;
+};
+
+/*
+ * Grants bound to one process (thread group), from signal_struct.credgrant.
+ * Referenced by the process until its exit and by every grant bound to it
+ * until the grant is freed.
+ */
 struct credgrant_owner {
+	refcount_t ref;
+	spinlock_t lock;		/* grants; BHs off; after cg_sockq.lock */
 	struct list_head grants;	/* pending grants and markers */
 };
 
 struct cred_grant {
 	refcount_t ref;
-	enum credgrant_state state;
-	enum credgrant_fate fate;
+	atomic_t life;			/* cg_life(state, fate) */
+	spinlock_t lock;		/* groups, against the tombstoning timer */
 	int fate_err;			/* what decided the fate, for audit */
 	u32 kind;
-	bool marker;			/* on the socket's marker list */
+	bool marker;			/* on the marker list; under sockq->lock */
 	bool staged;			/* accepted for the next execve */
 	u64 id;
 	u64 ttl_ns;
@@ -66,9 +109,12 @@ struct cred_grant {
 	u64 expires_ns;
 	kuid_t uid;
 	kgid_t gid;
-	struct group_info *groups;	/* sorted; NULL unless CREDGRANT_GROUPS,
-					 * and NULL again in a tombstone
-					 */
+	/*
+	 * Sorted; NULL unless CREDGRANT_GROUPS, and NULL again in a
+	 * tombstone. Read under @lock while the timer may still expire the
+	 * grant (QUEUED, BOUND); fixed once NEW or TAKEN.
+	 */
+	struct group_info *groups;
 
 	/* The granter, at send. */
 	kuid_t granter_euid;
@@ -90,11 +136,11 @@ struct cred_grant {
 	/* Where the issuer's privilege was checked: acceptable there and below. */
 	struct user_namespace *issuer_ns;
 
-	/* The receiver, once BOUND. */
-	struct credgrant_sock *csk;
-	struct list_head cs_node;
+	/* The receiver, once bound; both referenced until the grant is freed. */
+	struct cg_sockq *sockq;
+	struct list_head cs_node;	/* under sockq->lock */
 	struct credgrant_owner *owner;
-	struct list_head owner_node;
+	struct list_head owner_node;	/* under owner->lock */
 	u64 exec_id;
 	pid_t receiver_pid_init;	/* for audit records */
 	struct user_namespace *exec_ns;	/* staged: where acceptid checked it */
@@ -116,8 +162,6 @@ struct credgrant_request {
 	u32 ngroups;
 	const u32 *groups;	/* points into the caller's buffer */
 };
-
-extern spinlock_t credgrant_lock;
 
 ssize_t credgrant_fixed_len(const void *buf, size_t len, size_t known,
 			    u32 ngroups);

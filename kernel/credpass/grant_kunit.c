@@ -249,25 +249,27 @@ static void cg_test_expiry_reap(struct kunit *test)
 	struct cg_reap r = {};
 	struct credgrant_sock cs;
 	struct cred_grant *g;
+	struct cg_sockq *q;
 	bool other = true;
 
 	credgrant_sock_init(&cs);
 	credgrant_stats_read(&before);
 	g = cg_test_bound(test, &cs);
+	q = cs.q;
+	KUNIT_ASSERT_NOT_NULL(test, q);
 
-	spin_lock_bh(&credgrant_lock);
 	KUNIT_EXPECT_FALSE(test, cg_expire(g, g->expires_ns - 1, &r));
-	KUNIT_EXPECT_EQ(test, g->fate, CG_LIVE);
+	KUNIT_EXPECT_EQ(test, cg_fate(g), CG_LIVE);
 	KUNIT_EXPECT_TRUE(test, cg_expire(g, g->expires_ns, &r));
 	KUNIT_EXPECT_NULL(test, r.evict);
-	KUNIT_EXPECT_EQ(test, g->fate, CG_EXPIRED);
+	KUNIT_EXPECT_EQ(test, cg_fate(g), CG_EXPIRED);
+	KUNIT_EXPECT_EQ(test, cg_state(g), CG_BOUND);
 	KUNIT_EXPECT_TRUE(test, g->marker);
-	KUNIT_EXPECT_EQ(test, cs.nr_markers, 1U);
-	KUNIT_EXPECT_TRUE(test, list_empty(&cs.pending));
+	KUNIT_EXPECT_EQ(test, q->nr_markers, 1U);
+	KUNIT_EXPECT_TRUE(test, list_empty(&q->pending));
 	/* Still the process's: exec and exit drop markers too. */
 	KUNIT_EXPECT_FALSE(test, list_empty(&g->owner_node));
 	KUNIT_EXPECT_NULL(test, g->ucounts);
-	spin_unlock_bh(&credgrant_lock);
 	cg_reap(g, &r);
 
 	credgrant_stats_read(&after);
@@ -278,13 +280,16 @@ static void cg_test_expiry_reap(struct kunit *test)
 	/* The marker answers the lookup once; then it is gone. */
 	KUNIT_EXPECT_PTR_EQ(test, credgrant_take(&cs, g->id, &other), g);
 	KUNIT_EXPECT_FALSE(test, other);
-	KUNIT_EXPECT_EQ(test, cs.nr_markers, 0U);
+	KUNIT_EXPECT_EQ(test, q->nr_markers, 0U);
+	KUNIT_EXPECT_TRUE(test, list_empty(&g->owner_node));
 	KUNIT_EXPECT_NULL(test, credgrant_take(&cs, g->id, &other));
 	credgrant_finish(g, CG_EXPIRED, 0);
 
 	credgrant_stats_read(&after);
 	KUNIT_EXPECT_EQ(test, after.expired, before.expired + 1);
 	KUNIT_EXPECT_EQ(test, after.dropped, before.dropped);
+	credgrant_sock_release(&cs);
+	KUNIT_EXPECT_NULL(test, cs.q);
 }
 
 static void cg_test_markers_bounded(struct kunit *test)
@@ -292,6 +297,7 @@ static void cg_test_markers_bounded(struct kunit *test)
 	struct credgrant_stats before, after;
 	struct cred_grant *first = NULL, *g;
 	struct credgrant_sock cs;
+	struct cg_sockq *q;
 	int i;
 
 	credgrant_sock_init(&cs);
@@ -302,17 +308,21 @@ static void cg_test_markers_bounded(struct kunit *test)
 			first = g;
 		struct cg_reap r = {};
 
-		spin_lock_bh(&credgrant_lock);
 		KUNIT_EXPECT_TRUE(test, cg_expire(g, U64_MAX, &r));
-		spin_unlock_bh(&credgrant_lock);
 		KUNIT_EXPECT_PTR_EQ(test, r.evict,
 				    i == CG_MARKERS_MAX ? first : NULL);
+		if (r.evict)
+			KUNIT_EXPECT_EQ(test, cg_state(r.evict), CG_GONE);
 		cg_reap(g, &r);
 	}
-	KUNIT_EXPECT_EQ(test, cs.nr_markers, (unsigned int)CG_MARKERS_MAX);
+	q = cs.q;
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, q->nr_markers, (unsigned int)CG_MARKERS_MAX);
+	refcount_inc(&q->ref);		/* to look at it after the release */
 	credgrant_sock_release(&cs);
-	KUNIT_EXPECT_EQ(test, cs.nr_markers, 0U);
-	KUNIT_EXPECT_TRUE(test, list_empty(&cs.markers));
+	KUNIT_EXPECT_EQ(test, q->nr_markers, 0U);
+	KUNIT_EXPECT_TRUE(test, list_empty(&q->markers));
+	cg_sockq_put(q);
 
 	credgrant_stats_read(&after);
 	KUNIT_EXPECT_EQ(test, after.issued, before.issued + CG_MARKERS_MAX + 1);
@@ -339,10 +349,9 @@ static void cg_test_tombstone(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, credgrant_desc_size(g),
 			sizeof(struct credgrant) + 3 * sizeof(u32));
 
-	spin_lock_bh(&credgrant_lock);
 	KUNIT_EXPECT_TRUE(test, cg_expire(g, U64_MAX, &r));
 	KUNIT_EXPECT_NULL(test, g->groups);
-	spin_unlock_bh(&credgrant_lock);
+	KUNIT_EXPECT_EQ(test, cg_state(g), CG_QUEUED);
 	KUNIT_EXPECT_NOT_NULL(test, r.groups);
 	cg_reap(g, &r);
 	KUNIT_EXPECT_EQ(test, credgrant_desc_size(g), sizeof(struct credgrant));
@@ -369,17 +378,65 @@ static void cg_test_taken_not_expired(struct kunit *test)
 	credgrant_stats_read(&before);
 	g = cg_test_bound(test, &cs);
 	KUNIT_ASSERT_PTR_EQ(test, credgrant_take(&cs, g->id, &other), g);
-	KUNIT_EXPECT_EQ(test, g->state, CG_TAKEN);
+	KUNIT_EXPECT_EQ(test, cg_state(g), CG_TAKEN);
 
 	/* Its time comes while acceptid is committing: run the timer now. */
 	g->expires_ns = 0;
 	KUNIT_ASSERT_EQ(test, timer_delete(&g->timer), 1);
 	cg_timer_fn(&g->timer);		/* consumes the timer's reference */
-	KUNIT_EXPECT_EQ(test, g->fate, CG_LIVE);
+	KUNIT_EXPECT_EQ(test, cg_fate(g), CG_LIVE);
 
 	credgrant_finish(g, CG_ACCEPTED, 0);
 	credgrant_stats_read(&after);
 	KUNIT_EXPECT_EQ(test, after.accepted, before.accepted + 1);
+	KUNIT_EXPECT_EQ(test, after.expired, before.expired);
+	KUNIT_EXPECT_EQ(test, after.outstanding, before.outstanding);
+	credgrant_sock_release(&cs);
+}
+
+/*
+ * A claim wins over everything after it: with a grant claimed by acceptid
+ * and not yet unlinked, the socket's drain, the process's drain and the
+ * expiry all leave it alone, and acceptid's fate is the one counted.
+ */
+static void cg_test_claimed_skipped(struct kunit *test)
+{
+	struct credgrant_stats before, after;
+	struct credgrant_owner *owner;
+	struct credgrant_sock cs;
+	struct cg_reap r = {};
+	struct cred_grant *g;
+	struct cg_sockq *q;
+
+	credgrant_sock_init(&cs);
+	credgrant_stats_read(&before);
+	g = cg_test_bound(test, &cs);
+	q = cs.q;
+	owner = g->owner;
+	KUNIT_ASSERT_TRUE(test, cg_claim(g, CG_TAKEN));
+	KUNIT_EXPECT_FALSE(test, cg_claim(g, CG_GONE));
+
+	KUNIT_EXPECT_TRUE(test, cg_expire(g, U64_MAX, &r));
+	KUNIT_EXPECT_EQ(test, cg_fate(g), CG_LIVE);
+	KUNIT_EXPECT_FALSE(test, r.audit);
+	KUNIT_EXPECT_NULL(test, r.groups);
+	cg_owner_drain(owner);
+	KUNIT_EXPECT_FALSE(test, list_empty(&g->owner_node));
+	refcount_inc(&q->ref);		/* to look at it after the release */
+	credgrant_sock_release(&cs);
+	KUNIT_EXPECT_FALSE(test, list_empty(&q->pending));
+	KUNIT_EXPECT_EQ(test, cg_state(g), CG_TAKEN);
+
+	/* The claimer unlinks it, after the socket has gone. */
+	cg_unlink(g);
+	KUNIT_EXPECT_TRUE(test, list_empty(&q->pending));
+	KUNIT_EXPECT_TRUE(test, list_empty(&g->owner_node));
+	credgrant_finish(g, CG_ACCEPTED, 0);
+	cg_sockq_put(q);
+
+	credgrant_stats_read(&after);
+	KUNIT_EXPECT_EQ(test, after.accepted, before.accepted + 1);
+	KUNIT_EXPECT_EQ(test, after.dropped, before.dropped);
 	KUNIT_EXPECT_EQ(test, after.expired, before.expired);
 	KUNIT_EXPECT_EQ(test, after.outstanding, before.outstanding);
 }
@@ -388,6 +445,7 @@ static void cg_test_close_drops(struct kunit *test)
 {
 	struct credgrant_stats before, after;
 	struct credgrant_sock cs;
+	struct cg_sockq *q;
 
 	credgrant_sock_init(&cs);
 	credgrant_stats_read(&before);
@@ -396,11 +454,15 @@ static void cg_test_close_drops(struct kunit *test)
 	credgrant_stats_read(&after);
 	KUNIT_EXPECT_EQ(test, after.outstanding, before.outstanding + 2);
 
+	q = cs.q;
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	refcount_inc(&q->ref);		/* to look at it after the release */
 	credgrant_sock_release(&cs);
 	credgrant_stats_read(&after);
 	KUNIT_EXPECT_EQ(test, after.dropped, before.dropped + 2);
 	KUNIT_EXPECT_EQ(test, after.outstanding, before.outstanding);
-	KUNIT_EXPECT_TRUE(test, list_empty(&cs.pending));
+	KUNIT_EXPECT_TRUE(test, list_empty(&q->pending));
+	cg_sockq_put(q);
 }
 
 static void cg_test_apply(struct kunit *test)
@@ -455,6 +517,7 @@ static struct kunit_case credpass_test_cases[] = {
 	KUNIT_CASE(cg_test_markers_bounded),
 	KUNIT_CASE(cg_test_tombstone),
 	KUNIT_CASE(cg_test_taken_not_expired),
+	KUNIT_CASE(cg_test_claimed_skipped),
 	KUNIT_CASE(cg_test_close_drops),
 	KUNIT_CASE(cg_test_apply),
 	{}

@@ -163,7 +163,10 @@ void credgrant_recv(struct socket *sock, struct msghdr *msg,
 		goto out;
 	}
 
-	/* Once bound, another thread may take it: hold it while copying. */
+	/*
+	 * Once bound, another thread may take it: hold it while copying
+	 * (recvmsg's own reference, besides the carrier's it binds).
+	 */
 	credgrant_get(g);
 	err = credgrant_bind(g, &unix_sk(sock->sk)->credgrant, d, size);
 	if (!err) {
