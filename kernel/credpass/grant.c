@@ -153,6 +153,7 @@ struct cg_counts {
 static DEFINE_PER_CPU(struct cg_counts, cg_counts);
 static atomic64_t cg_id_counter = ATOMIC64_INIT(0);
 static siphash_key_t cg_id_key __ro_after_init;
+static siphash_key_t cg_desc_key __ro_after_init;
 static struct kmem_cache *cg_cache __ro_after_init;
 
 static const struct rhashtable_params cg_ht_params = {
@@ -265,13 +266,26 @@ int credgrant_parse_request(const void *buf, size_t len,
 }
 
 /* The lifetime of a grant: 0 means the default; never above the maximum. */
-u64 credgrant_ttl_ns(u32 ttl_ms, u32 ttl_default_ms, u32 ttl_max_ms)
+u32 credgrant_ttl_ms(u32 ttl_ms, u32 ttl_default_ms, u32 ttl_max_ms)
 {
 	if (!ttl_ms)
 		ttl_ms = ttl_default_ms;
-	if (ttl_ms > ttl_max_ms)
-		ttl_ms = ttl_max_ms;
-	return (u64)ttl_ms * NSEC_PER_MSEC;
+	return min(ttl_ms, ttl_max_ms);
+}
+
+/* Issued exactly ttl_ms before its deadline (credgrant_issue()). */
+static u64 cg_issued_ns(const struct cred_grant *g)
+{
+	return g->expires_ns - (u64)g->ttl_ms * NSEC_PER_MSEC;
+}
+
+/*
+ * The fixed part of a description, hashed with a key secret to user space:
+ * a caller cannot find a different description with the same hash.
+ */
+static u64 cg_desc_hash(const struct credgrant *d)
+{
+	return siphash(d, sizeof(*d), &cg_desc_key);
 }
 
 bool credgrant_expired(const struct cred_grant *g, u64 now_ns)
@@ -303,7 +317,7 @@ int credgrant_check_expect(const struct credgrant *expect, size_t size,
 	u32 i, n = cg_ngroups(g);
 
 	if (size != sizeof(*expect) + sizeof(u32) * n ||
-	    memcmp(expect, &g->desc, sizeof(*expect)))
+	    cg_desc_hash(expect) != g->desc_hash)
 		return -ESTALE;
 	for (i = 0; i < n; i++)
 		if (expect->groups[i] !=
@@ -1008,7 +1022,7 @@ struct cred_grant *credgrant_create(const void *buf, size_t len,
 	if (err)
 		goto fail;
 
-	g->ttl_ns = credgrant_ttl_ns(req.ttl_ms, ttl_default_ms, ttl_max_ms);
+	g->ttl_ms = credgrant_ttl_ms(req.ttl_ms, ttl_default_ms, ttl_max_ms);
 	g->granter_euid = cred->euid;
 	g->granter_egid = cred->egid;
 	g->issuer_ns = get_user_ns(cred->user_ns);
@@ -1040,13 +1054,12 @@ void credgrant_issue(struct cred_grant *g)
 	u64 now = ktime_get_boottime_ns();
 
 	cg_audit(g, "issue", 0, GFP_ATOMIC, true);
-	g->issued_ns = now;
-	g->expires_ns = now + g->ttl_ns;
+	g->expires_ns = now + (u64)g->ttl_ms * NSEC_PER_MSEC;
 	/* Before the transition: see "Counters" at the top. */
 	this_cpu_inc(cg_counts.issued);
 	WARN_ON_ONCE(cg_life_move(g, BIT(CG_NEW), CG_QUEUED, CG_LIVE) < 0);
 	refcount_inc(&g->ref);		/* the timer reference */
-	mod_timer(&g->timer, jiffies + nsecs_to_jiffies(g->ttl_ns) + 1);
+	mod_timer(&g->timer, jiffies + msecs_to_jiffies(g->ttl_ms) + 1);
 }
 
 /* The carrier drops @g: recorded as the syscall's own when @actor. */
@@ -1090,7 +1103,7 @@ static void cg_describe(struct cred_grant *g, struct credgrant *d, size_t size)
 		n = 0;
 	memset(d, 0, sizeof(*d));
 	d->id = g->id;
-	d->issued_ns = g->issued_ns;
+	d->issued_ns = cg_issued_ns(g);
 	d->expires_ns = g->expires_ns;
 	d->size = sizeof(*d) + sizeof(u32) * n;
 	d->kind = g->kind;
@@ -1199,6 +1212,7 @@ int credgrant_bind(struct cred_grant *g, struct credgrant_sock *cs,
 	refcount_inc(&owner->ref);
 	g->owner = owner;		/* the owner reference */
 	cg_describe(g, d, size);
+	g->desc_hash = cg_desc_hash(d);
 
 	spin_lock_bh(&q->lock);
 	spin_lock(&owner->lock);
@@ -1209,7 +1223,6 @@ int credgrant_bind(struct cred_grant *g, struct credgrant_sock *cs,
 		cg_drop_carried(g, err, GFP_KERNEL, true);
 		return err;
 	}
-	memcpy(&g->desc, d, sizeof(g->desc));
 	g->exec_id = current->self_exec_id;
 	WRITE_ONCE(g->receiver_pid_init, task_tgid_nr(current));
 	list_add_tail(&g->cs_node, &q->pending);
@@ -1411,8 +1424,12 @@ static int __init credgrant_init(void)
 	/* The sizes user space was told are the structs' (openat2 style). */
 	BUILD_BUG_ON(sizeof(struct credgrant_req) != CREDGRANT_REQ_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct credgrant) != CREDGRANT_SIZE_VER0);
+	/* What an outstanding grant costs, kept (grant.h); lock debugging adds. */
+	BUILD_BUG_ON(IS_ENABLED(CONFIG_64BIT) && !IS_ENABLED(CONFIG_LOCKDEP) &&
+		     sizeof(spinlock_t) == 4 && sizeof(struct cred_grant) > 240);
 	cg_cache = KMEM_CACHE(cred_grant, SLAB_ACCOUNT | SLAB_PANIC);
 	get_random_bytes(&cg_id_key, sizeof(cg_id_key));
+	get_random_bytes(&cg_desc_key, sizeof(cg_desc_key));
 	init_user_ns.ucount_max[UCOUNT_CREDGRANTS] = CG_QUOTA_DEFAULT;
 	return rhashtable_init(&cg_table, &cg_ht_params);
 }

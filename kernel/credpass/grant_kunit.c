@@ -101,14 +101,10 @@ static void cg_test_parse_extension(struct kunit *test)
 
 static void cg_test_ttl(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, credgrant_ttl_ns(0, 30000, 120000),
-			30000ULL * NSEC_PER_MSEC);
-	KUNIT_EXPECT_EQ(test, credgrant_ttl_ns(5, 30000, 120000),
-			5ULL * NSEC_PER_MSEC);
-	KUNIT_EXPECT_EQ(test, credgrant_ttl_ns(500000, 30000, 120000),
-			120000ULL * NSEC_PER_MSEC);
-	KUNIT_EXPECT_EQ(test, credgrant_ttl_ns(0, 200, 100),
-			100ULL * NSEC_PER_MSEC);
+	KUNIT_EXPECT_EQ(test, credgrant_ttl_ms(0, 30000, 120000), 30000U);
+	KUNIT_EXPECT_EQ(test, credgrant_ttl_ms(5, 30000, 120000), 5U);
+	KUNIT_EXPECT_EQ(test, credgrant_ttl_ms(500000, 30000, 120000), 120000U);
+	KUNIT_EXPECT_EQ(test, credgrant_ttl_ms(0, 200, 100), 100U);
 }
 
 static void cg_test_expired_clock(struct kunit *test)
@@ -171,10 +167,10 @@ static void cg_test_check_expect(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, e);
 	g->groups->gid[0] = KGIDT_INIT(7);
 	g->groups->gid[1] = KGIDT_INIT(33);
-	g->desc.id = 9;
-	g->desc.size = size;
-	g->desc.ngroups = 2;
-	memcpy(e, &g->desc, sizeof(g->desc));
+	e->id = 9;
+	e->size = size;
+	e->ngroups = 2;
+	g->desc_hash = cg_desc_hash(e);
 	e->groups[0] = 7;
 	e->groups[1] = 33;
 	KUNIT_EXPECT_EQ(test, credgrant_check_expect(e, size, g), 0);
@@ -235,7 +231,7 @@ static struct cred_grant *cg_test_bound(struct kunit *test,
 	g->granter_euid = GLOBAL_ROOT_UID;
 	g->granter_egid = GLOBAL_ROOT_GID;
 	g->granter_tgid = get_pid(task_tgid(current));
-	g->ttl_ns = 3600ULL * NSEC_PER_SEC;
+	g->ttl_ms = 3600 * MSEC_PER_SEC;
 	g->id = cg_next_id();
 	credgrant_issue(g);
 	KUNIT_ASSERT_EQ(test, credgrant_bind(g, cs, &d, sizeof(d)), 0);
@@ -343,7 +339,7 @@ static void cg_test_tombstone(struct kunit *test)
 	g = cg_alloc(CREDGRANT_GROUPS, 3);
 	KUNIT_ASSERT_NOT_NULL(test, g);
 	g->granter_tgid = get_pid(task_tgid(current));
-	g->ttl_ns = 3600ULL * NSEC_PER_SEC;
+	g->ttl_ms = 3600 * MSEC_PER_SEC;
 	g->id = cg_next_id();
 	credgrant_issue(g);
 	KUNIT_EXPECT_EQ(test, credgrant_desc_size(g),
