@@ -1216,7 +1216,15 @@ int credgrant_bind(struct cred_grant *g, struct credgrant_sock *cs,
 
 	spin_lock_bh(&q->lock);
 	spin_lock(&owner->lock);
-	err = rhashtable_insert_fast(&cg_table, &g->hnode, cg_ht_params);
+	/*
+	 * Only a queued grant binds: linked but not BOUND, nobody could ever
+	 * claim it. Checked before it is linked anywhere.
+	 */
+	if (WARN_ON_ONCE(cg_life_state(atomic_read(&g->life)) != CG_QUEUED))
+		err = -EINVAL;
+	else
+		err = rhashtable_insert_fast(&cg_table, &g->hnode,
+					     cg_ht_params);
 	if (err) {
 		spin_unlock(&owner->lock);
 		spin_unlock_bh(&q->lock);
