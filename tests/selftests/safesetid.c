@@ -504,23 +504,25 @@ TEST_F(ssi, restricted_issuer_grants_only_its_own_ids)
 						 CG_CAP(CAP_SETUID) |
 						 CG_CAP(CAP_SETGID));
 
+		/* exit status 11 + i: send i answered other than want */
+		static const struct {
+			uint32_t kind, uid, gid;
+			int want;
+		} sends[] = {
+			{ CREDGRANT_UID, 0, 0, -EPERM },
+			{ CREDGRANT_UID, 2000, 0, -EPERM },
+			{ CREDGRANT_GID, 0, 0, -EPERM },
+			{ CREDGRANT_GID, 0, 2000, -EPERM },
+			{ CREDGRANT_UID | CREDGRANT_GID, 1000, 1000, 0 },
+		};
+		unsigned int i;
+
 		if (cg_become(&ids))
 			_exit(10);
-		if (send_grant(self->sv[0], CREDGRANT_UID, 0, 0, NULL, 0) !=
-		    -EPERM)
-			_exit(11);
-		if (send_grant(self->sv[0], CREDGRANT_UID, 2000, 0, NULL, 0) !=
-		    -EPERM)
-			_exit(12);
-		if (send_grant(self->sv[0], CREDGRANT_GID, 0, 0, NULL, 0) !=
-		    -EPERM)
-			_exit(13);
-		if (send_grant(self->sv[0], CREDGRANT_GID, 0, 2000, NULL, 0) !=
-		    -EPERM)
-			_exit(14);
-		if (send_grant(self->sv[0], CREDGRANT_UID | CREDGRANT_GID,
-			       1000, 1000, NULL, 0))
-			_exit(15);
+		for (i = 0; i < sizeof(sends) / sizeof(sends[0]); i++)
+			if (send_grant(self->sv[0], sends[i].kind, sends[i].uid,
+				       sends[i].gid, NULL, 0) != sends[i].want)
+				_exit(11 + i);
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
