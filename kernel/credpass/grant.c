@@ -522,10 +522,21 @@ int credgrant_obo_pop(void)
  * One live grant of the issuer, counted per user namespace and euid and
  * up the chain of namespace owners, as inotify instances are: a
  * namespace's owner pays for what its users issue.
+ *
+ * cred->ucounts is the (user_ns, real uid) entry of the ucounts table,
+ * held by the cred. When the euid is that uid it is the very entry
+ * inc_ucount() would look up, so charge it directly: the lookup takes
+ * the global ucounts_lock, once per message otherwise.
  */
 static int cg_quota_charge(struct cred_grant *g, const struct cred *cred)
 {
-	g->ucounts = inc_ucount(cred->user_ns, cred->euid, UCOUNT_CREDGRANTS);
+	struct ucounts *own = cred->ucounts;
+
+	if (own->ns == cred->user_ns && uid_eq(own->uid, cred->euid))
+		g->ucounts = inc_ucount_ref(own, UCOUNT_CREDGRANTS);
+	else
+		g->ucounts = inc_ucount(cred->user_ns, cred->euid,
+					UCOUNT_CREDGRANTS);
 	return g->ucounts ? 0 : -EDQUOT;
 }
 

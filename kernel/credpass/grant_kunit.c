@@ -219,6 +219,48 @@ static void cg_test_quota(struct kunit *test)
 	abort_creds(cred);
 }
 
+/*
+ * A cred whose euid is its uid is charged on its own ucounts, without the
+ * lookup; one whose euid differs is charged on the euid's entry, which is
+ * the same counter: the quota holds across both ways in.
+ */
+static void cg_test_quota_own(struct kunit *test)
+{
+	long saved = init_user_ns.ucount_max[UCOUNT_CREDGRANTS];
+	struct cred_grant a = {}, b = {}, c = {};
+	kuid_t uid = KUIDT_INIT(0x7ffff00e);
+	struct cred *own = prepare_creds();
+	struct cred *other = prepare_creds();
+	struct ucounts *mine;
+
+	KUNIT_ASSERT_NOT_NULL(test, own);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	mine = alloc_ucounts(&init_user_ns, uid);
+	KUNIT_ASSERT_NOT_NULL(test, mine);
+	put_ucounts(own->ucounts);
+	own->ucounts = mine;
+	own->uid = uid;
+	own->euid = uid;
+	other->euid = uid;	/* its ucounts stay its uid's */
+	KUNIT_ASSERT_FALSE(test, uid_eq(other->ucounts->uid, uid));
+
+	init_user_ns.ucount_max[UCOUNT_CREDGRANTS] = 2;
+	KUNIT_EXPECT_EQ(test, cg_quota_charge(&a, own), 0);
+	KUNIT_EXPECT_PTR_EQ(test, a.ucounts, mine);
+	KUNIT_EXPECT_EQ(test, cg_quota_charge(&b, other), 0);
+	KUNIT_EXPECT_PTR_EQ(test, b.ucounts, mine);
+	KUNIT_EXPECT_EQ(test, cg_quota_charge(&c, own), -EDQUOT);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&mine->ucount[UCOUNT_CREDGRANTS]),
+			2L);
+	cg_quota_release(&a);
+	cg_quota_release(&b);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&mine->ucount[UCOUNT_CREDGRANTS]),
+			0L);
+	init_user_ns.ucount_max[UCOUNT_CREDGRANTS] = saved;
+	abort_creds(other);
+	abort_creds(own);
+}
+
 /* An issued grant bound to @cs, as recvmsg leaves it; one hour to live. */
 static struct cred_grant *cg_test_bound(struct kunit *test,
 					struct credgrant_sock *cs)
@@ -509,6 +551,7 @@ static struct kunit_case credpass_test_cases[] = {
 	KUNIT_CASE(cg_test_ids_unique),
 	KUNIT_CASE(cg_test_check_expect),
 	KUNIT_CASE(cg_test_quota),
+	KUNIT_CASE(cg_test_quota_own),
 	KUNIT_CASE(cg_test_expiry_reap),
 	KUNIT_CASE(cg_test_markers_bounded),
 	KUNIT_CASE(cg_test_tombstone),
