@@ -594,13 +594,6 @@ static void cg_owner_put(struct credgrant_owner *owner)
 	kfree(owner);
 }
 
-static void cg_free_rcu(struct rcu_head *head)
-{
-	struct cred_grant *g = container_of(head, struct cred_grant, rcu);
-
-	kmem_cache_free(cg_cache, g);
-}
-
 static void cg_free(struct cred_grant *g)
 {
 	if (g->groups)
@@ -613,8 +606,11 @@ static void cg_free(struct cred_grant *g)
 		put_user_ns(g->issuer_ns);
 	cg_sockq_put(g->sockq);		/* the sockq reference */
 	cg_owner_put(g->owner);		/* the owner reference */
-	/* The id table may still be walked by a concurrent lookup or resize. */
-	call_rcu(&g->rcu, cg_free_rcu);
+	/*
+	 * The id table may still be walked by a concurrent lookup or resize.
+	 * kfree_rcu() takes slab objects since 6.12 and frees them in batches.
+	 */
+	kfree_rcu(g, rcu);
 }
 
 struct cred_grant *credgrant_get(struct cred_grant *g)
