@@ -36,14 +36,19 @@
 
 /* The largest description: a future fixed part up to a page, plus groups. */
 #define CG_EXPECT_MAX	(PAGE_SIZE + sizeof(u32) * CREDGRANT_NGROUPS_MAX)
+/* Descriptions this size or less are copied to the stack, not kmalloc'ed. */
+#define CG_EXPECT_ONSTACK_GROUPS	16
 
 /*
  * Copy the caller's description and normalise it to the size this kernel
  * knows: sizeof(struct credgrant) + 4 * ngroups.  A larger fixed part is
- * accepted when its unknown bytes are zero, as openat2() does.
+ * accepted when its unknown bytes are zero, as openat2() does.  It goes
+ * to @room (@room_size bytes) when it fits, else to a kmalloc'ed buffer.
  */
 static struct credgrant *cg_copy_expect(const struct credgrant __user *uexpect,
-					size_t usize, size_t *sizep)
+					size_t usize, size_t *sizep,
+					struct credgrant *room,
+					size_t room_size)
 {
 	struct credgrant *buf, *expect;
 	ssize_t fixed;
@@ -55,9 +60,15 @@ static struct credgrant *cg_copy_expect(const struct credgrant __user *uexpect,
 		return ERR_PTR(-EINVAL);
 	if (usize > CG_EXPECT_MAX)
 		return ERR_PTR(-E2BIG);
-	buf = memdup_user(uexpect, usize);
-	if (IS_ERR(buf))
-		return buf;
+	if (usize <= room_size) {
+		if (copy_from_user(room, uexpect, usize))
+			return ERR_PTR(-EFAULT);
+		buf = room;
+	} else {
+		buf = memdup_user(uexpect, usize);
+		if (IS_ERR(buf))
+			return buf;
+	}
 
 	err = -EINVAL;
 	ngroups = buf->ngroups;
@@ -78,7 +89,8 @@ static struct credgrant *cg_copy_expect(const struct credgrant __user *uexpect,
 	*sizep = size;
 	return expect;
 fail:
-	kfree(buf);
+	if (buf != room)
+		kfree(buf);
 	return ERR_PTR(err);
 }
 
@@ -322,6 +334,8 @@ int credgrant_bprm_creds(struct linux_binprm *bprm)
 SYSCALL_DEFINE4(acceptid, int, fd, const struct credgrant __user *, uexpect,
 		size_t, usize, unsigned int, flags)
 {
+	DEFINE_RAW_FLEX(struct credgrant, onstack, groups,
+			CG_EXPECT_ONSTACK_GROUPS);
 	struct credgrant *expect;
 	bool other_process;
 	struct cred_grant *g;
@@ -338,7 +352,9 @@ SYSCALL_DEFINE4(acceptid, int, fd, const struct credgrant __user *, uexpect,
 	if ((flags & ACCEPTID_REJECT) && (flags & ACCEPTID_EXEC))
 		return -EINVAL;
 
-	expect = cg_copy_expect(uexpect, usize, &size);
+	expect = cg_copy_expect(uexpect, usize, &size, onstack,
+				struct_size_t(struct credgrant, groups,
+					      CG_EXPECT_ONSTACK_GROUPS));
 	if (IS_ERR(expect))
 		return PTR_ERR(expect);
 
@@ -358,6 +374,7 @@ SYSCALL_DEFINE4(acceptid, int, fd, const struct credgrant __user *, uexpect,
 	else
 		credgrant_finish(g, CG_REJECTED, err);
 out_free:
-	kfree(expect);
+	if (expect != onstack)
+		kfree(expect);
 	return err;
 }

@@ -150,7 +150,9 @@ void credgrant_recv(struct socket *sock, struct msghdr *msg,
 		len = sizeof(struct cmsghdr) + size;
 	if (!msg->msg_control || msg->msg_controllen < len)
 		goto truncated;
-	if (size > __struct_size(onstack)) {
+	/* A constant bound, whatever the compiler makes of the object. */
+	if (size > struct_size_t(struct credgrant, groups,
+				 CG_RECV_ONSTACK_GROUPS)) {
 		d = kmalloc(size, GFP_KERNEL);
 		if (!d)
 			goto truncated;
@@ -158,7 +160,8 @@ void credgrant_recv(struct socket *sock, struct msghdr *msg,
 
 	if (peek) {
 		credgrant_describe(g, d, size);
-		put_cmsg(msg, SOL_SOCKET, SCM_CREDGRANT, d->size, d);
+		if (put_cmsg(msg, SOL_SOCKET, SCM_CREDGRANT, d->size, d))
+			msg->msg_flags |= MSG_CTRUNC;
 		credgrant_put(g);
 		goto out;
 	}
@@ -171,8 +174,10 @@ void credgrant_recv(struct socket *sock, struct msghdr *msg,
 	err = credgrant_bind(g, &unix_sk(sock->sk)->credgrant, d, size);
 	if (!err) {
 		err = put_cmsg(msg, SOL_SOCKET, SCM_CREDGRANT, d->size, d);
-		if (err)
+		if (err) {
 			credgrant_unbind_drop(g, err);
+			msg->msg_flags |= MSG_CTRUNC;
+		}
 	} else {
 		/* Dropped: say that control data was lost, as for MSG_PEEK. */
 		msg->msg_flags |= MSG_CTRUNC;

@@ -1090,6 +1090,78 @@ TEST_F(grant, peek_ctrunc_keeps_grant)
 	EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, 0);
 }
 
+/*
+ * A description put_cmsg() cannot copy (the control buffer's header is
+ * mapped, its payload runs into a PROT_NONE page) is lost control data,
+ * said as for a short buffer: MSG_CTRUNC; a peek keeps the grant, the
+ * read drops it (review L2: no flag was set).
+ */
+TEST_F(grant, ctrunc_on_fault)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	char buf[64];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr mh;
+	struct cg_req req;
+	char *map;
+	int i;
+
+	map = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, mprotect(map + pg, pg, PROT_NONE));
+	cg_req_init(&req, CREDGRANT_UID, 1234, 0, 0, NULL, 0);
+	SEND_OK(self->s, MSG, &req);
+	for (i = 0; i < 2; i++) {	/* a peek, then the read */
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = map + pg - sizeof(struct cmsghdr);
+		mh.msg_controllen = CMSG_SPACE(CREDGRANT_SIZE_VER0);
+		EXPECT_EQ(MSGLEN, recvmsg(self->r, &mh, i ? 0 : MSG_PEEK));
+		EXPECT_EQ(MSG_CTRUNC, mh.msg_flags & MSG_CTRUNC)
+			TH_LOG("%s: msg_flags %#x", i ? "read" : "peek",
+			       mh.msg_flags);
+		EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, i);
+	}
+	EXPECT_EQ(0, munmap(map, 2 * pg));
+}
+
+/*
+ * Up to 16 groups the description is built, and acceptid's copy of it
+ * made, on the stack; from 17 in kmalloc'ed buffers (review L3): both
+ * sides of that line, read and peeked, every group compared, accepted.
+ * Run on the KASAN kernel too.
+ */
+TEST_F(grant, groups_16_17_stack_boundary)
+{
+	static uint32_t groups[17];
+	struct cg_req req;
+	struct cg_rcv p, rd;
+	struct want w;
+	int n, i;
+
+	for (n = 16; n <= 17; n++) {
+		for (i = 0; i < n; i++)
+			groups[i] = 20000 + i;
+		cg_req_init(&req, CREDGRANT_GROUPS, 0, 0, 0, groups, n);
+		SEND_OK(self->s, MSG, &req);
+		w = want_self(CREDGRANT_GROUPS, CG_UNSET_ID, CG_UNSET_ID,
+			      self->sys.val[SYS_TTL_DEFAULT]);
+		w.ngroups = n;
+		w.groups = groups;
+		PEEK_GRANT(self->r, MSG, &p);
+		CHECK_DESC(cg_desc(&p), &w);
+		RECV_GRANT(self->r, MSG, &rd);
+		EXPECT_EQ(CREDGRANT_SIZE_VER0 + 4 * n, rd.grant_len);
+		CHECK_DESC(cg_desc(&rd), &w);
+		/* the fixture runs as root: any list may be taken in place */
+		EXPECT_EQ(0, cg_acceptid(self->r, rd.desc, rd.grant_len, 0))
+			TH_LOG("%d groups: %s", n, strerror(errno));
+	}
+	EXPECT_COUNTERS(&self->before, 2, 2, 0, 0, 0);
+}
+
 /* semantics: a peek without the opt-in shows nothing, destroys nothing. */
 TEST_F(grant, peek_without_optin_keeps_grant)
 {
