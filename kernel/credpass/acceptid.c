@@ -300,7 +300,8 @@ static int cg_accept(struct cred_grant *g, bool other_process,
  * the grant sets too), a process sharing our fs_struct, a seccomp listener
  * answering our syscalls; and when the thread moved to another user
  * namespace since acceptid, whose owner would hold every capability over
- * the ids it checked there.
+ * the ids it checked there; with EAGAIN when the new uid runs more
+ * processes than the caller's RLIMIT_NPROC now (as at acceptid).
  * Return: 0 or -EPERM / -EAGAIN.
  */
 int credgrant_bprm_creds(struct linux_binprm *bprm)
@@ -320,6 +321,17 @@ int credgrant_bprm_creds(struct linux_binprm *bprm)
 		err = -EPERM;
 	else
 		err = credgrant_set_ids(g, new);
+	/*
+	 * The process moves to the new uid only now: judge RLIMIT_NPROC on
+	 * the count of this moment, not only at acceptid, or receivers that
+	 * stage at once would all pass where setresuid() would flag the later
+	 * ones (each counted under the new uid at once) and execve refuse them.
+	 */
+	if (!err && (g->kind & CREDGRANT_UID)) {
+		err = set_cred_ucounts(new);
+		if (!err && cred_nproc_exceeded(new))
+			err = -EAGAIN;
+	}
 	if (!err) {
 		/* A gain of privilege, as a set-user-ID exec is. */
 		bprm->per_clear |= PER_CLEAR_ON_SETID;

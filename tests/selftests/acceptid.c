@@ -1523,6 +1523,85 @@ TEST_F(acc, root_grant_no_new_privs_no_caps)
 	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
 }
 
+/*
+ * A staged grant changes the uid at execve, so RLIMIT_NPROC is judged
+ * there too, with the count of that moment: staged while uid 3000 runs
+ * one process (RLIMIT_NPROC 1: not over), then uid 3000 starts another,
+ * and the execve fails with EAGAIN with nothing changed, as a second
+ * setresuid(3000) would have been flagged and its execve refused. Without
+ * it, receivers that stage at the same moment all pass (review L1).
+ */
+TEST_F(acc, staged_rlimit_nproc_judged_at_exec)
+{
+	struct cg_ids target = cg_ids_plain(3000, 3000, 0);
+	struct cg_ids ids = cg_ids_plain(1000, 1000, 0);
+	struct cg_agent_opts o = { .ids = &target };
+	struct rlimit one;
+	struct child_rep acc, ex;
+	struct cg_agent u1, u2;
+	int rp[2], go[2];
+	struct cg_req req;
+	pid_t pid;
+
+	AGENT_START(&u1, &o);
+	ASSERT_EQ(0, pipe(rp));
+	ASSERT_EQ(0, pipe(go));
+	cg_req_init(&req, CREDGRANT_UID, 3000, 0, 0, NULL, 0);
+	SEND_OK(self->s, MSG, &req);
+	pid = cg_fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char rfd[16], buf[64], c;
+		struct cg_rcv rcv;
+		long ret;
+
+		close(rp[0]);
+		close(go[1]);
+		if (cg_become(&ids))
+			_exit(10);
+		if (getrlimit(RLIMIT_NPROC, &one))
+			_exit(13);
+		one.rlim_cur = 1;
+		if (setrlimit(RLIMIT_NPROC, &one))
+			_exit(13);
+		if (cg_recv(self->r, buf, sizeof(buf), MSG_DONTWAIT,
+			    CG_CTRL_BIG, &rcv) != MSGLEN || rcv.ngrants != 1)
+			_exit(11);
+		errno = 0;
+		ret = cg_acceptid(self->r, rcv.desc, rcv.grant_len,
+				  ACCEPTID_EXEC);
+		if (child_report(rp[1], ret, ret < 0 ? errno : 0))
+			_exit(12);
+		if (read(go[0], &c, 1) != 1)
+			_exit(15);
+		snprintf(rfd, sizeof(rfd), "%d", rp[1]);
+		execl("/proc/self/exe", "acceptid", "--cg-helper",
+		      "report-ids", rfd, (char *)NULL);
+		child_report(rp[1], -1, errno);
+		_exit(14);
+	}
+	close(rp[1]);
+	close(go[0]);
+	ASSERT_EQ(0, cg_read_full(rp[0], &acc, sizeof(acc)))
+		TH_LOG("child exit %d", cg_wait(pid));
+	ASSERT_EQ(0, acc.ret) TH_LOG("acceptid(ACCEPTID_EXEC): %s",
+				     strerror(acc.err));
+	EXPECT_IDS(&acc.ids, 1000, 1000, NULL, 0);
+	AGENT_START(&u2, &o);	/* uid 3000 now runs two */
+	ASSERT_EQ(1, write(go[1], "x", 1));
+	ASSERT_EQ(0, cg_read_full(rp[0], &ex, sizeof(ex)));
+	close(rp[0]);
+	close(go[1]);
+	EXPECT_EQ(14, cg_wait(pid));	/* the execl failed */
+	EXPECT_EQ(-1, ex.ret);
+	EXPECT_EQ(EAGAIN, ex.err) TH_LOG("execve: %s", strerror(ex.err));
+	EXPECT_IDS(&ex.ids, 1000, 1000, NULL, 0);
+	agent_stop(_metadata, &u2);
+	agent_stop(_metadata, &u1);
+	/* taken and counted at acceptid; the failed exec used the staging */
+	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
+}
+
 /* Rule 12: only the calling thread changes, like the raw setresuid. */
 struct thread_ctl {
 	int go[2];		/* main -> thread */
