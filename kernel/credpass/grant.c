@@ -156,10 +156,23 @@ static siphash_key_t cg_id_key __ro_after_init;
 static siphash_key_t cg_desc_key __ro_after_init;
 static struct kmem_cache *cg_cache __ro_after_init;
 
+/*
+ * Ids are a keyed permutation of a counter (cg_next_id()): uniform and
+ * unknown to user space already, so folding one to 32 bits is hash enough;
+ * jhash2() over it again only costs time on every bind, lookup and remove.
+ */
+static u32 cg_id_hashfn(const void *data, u32 len, u32 seed)
+{
+	u64 id = *(const u64 *)data;
+
+	return lower_32_bits(id) ^ upper_32_bits(id) ^ seed;
+}
+
 static const struct rhashtable_params cg_ht_params = {
 	.key_len		= sizeof(u64),
 	.key_offset		= offsetof(struct cred_grant, id),
 	.head_offset		= offsetof(struct cred_grant, hnode),
+	.hashfn			= cg_id_hashfn,
 	.automatic_shrinking	= true,
 };
 
