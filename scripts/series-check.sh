@@ -71,8 +71,8 @@ fi
 
 # --- 3. struct sizes: patched with CONFIG_CREDPASS=n == pristine -------------
 # object -> the structs the series adds fields to, as pahole names them
-OBJS="net/unix/af_unix.o kernel/fork.o"
-STRUCTS="unix_sock unix_skb_parms scm_cookie task_struct signal_struct"
+OBJS="net/unix/af_unix.o kernel/fork.o fs/exec.o"
+STRUCTS="unix_sock unix_skb_parms scm_cookie task_struct signal_struct linux_binprm"
 sizes() {
 	local obj=$1 s
 	for s in $STRUCTS; do

@@ -95,6 +95,7 @@ void credgrant_sock_release(struct credgrant_sock *cs);
 void credgrant_task_exec(struct task_struct *tsk);
 void credgrant_task_exit(struct task_struct *tsk, bool group_dead);
 int credgrant_bprm_creds(struct linux_binprm *bprm);
+void credgrant_bprm_release(struct linux_binprm *bprm);
 
 #else /* !CONFIG_CREDPASS */
 
@@ -136,6 +137,8 @@ static inline int credgrant_bprm_creds(struct linux_binprm *bprm)
 {
 	return 0;
 }
+
+static inline void credgrant_bprm_release(struct linux_binprm *bprm) { }
 
 #endif /* CONFIG_CREDPASS */
 

@@ -288,6 +288,48 @@ static int cg_accept(struct cred_grant *g, bool other_process,
 	return 0;
 }
 
+/*
+ * The process moves to the new uid only when the exec commits, long after
+ * this point (the binary is read, other threads die in between). Count it
+ * under the new uid now, as fork counts a child before it judges
+ * RLIMIT_NPROC, so that execs which start together see each other; judge
+ * the count without this process, as setresuid() does (set_user()): over
+ * the caller's RLIMIT_NPROC, EAGAIN. At the namespace owners' levels above
+ * it, the count with this process is judged, as fork does. The count is
+ * held until the exec commits or fails: credgrant_bprm_release().
+ */
+static int cg_exec_hold_nproc(struct linux_binprm *bprm, struct cred *new)
+{
+	unsigned long lim = rlimit(RLIMIT_NPROC);
+	long n;
+
+	if (new->ucounts == current_ucounts() || new->user == INIT_USER)
+		return 0;
+	bprm->credgrant_nproc = get_ucounts(new->ucounts);
+	if (!bprm->credgrant_nproc)
+		return -EAGAIN;
+	n = inc_rlimit_ucounts(new->ucounts, UCOUNT_RLIMIT_NPROC, 1);
+	if (n == LONG_MAX || (lim < LONG_MAX && n - 1 > (long)lim))
+		return -EAGAIN;
+	return 0;
+}
+
+/**
+ * credgrant_bprm_release - give back the count an exec held for a new uid
+ * @bprm: the exec; called once its credentials are committed (counted
+ *        there) and again when it is freed, whatever the outcome
+ */
+void credgrant_bprm_release(struct linux_binprm *bprm)
+{
+	struct ucounts *held = bprm->credgrant_nproc;
+
+	if (!held)
+		return;
+	bprm->credgrant_nproc = NULL;
+	dec_rlimit_ucounts(held, UCOUNT_RLIMIT_NPROC, 1);
+	put_ucounts(held);
+}
+
 /**
  * credgrant_bprm_creds - apply the calling thread's staged grant at execve
  * @bprm: the exec; called before its credentials are computed from the
@@ -321,16 +363,10 @@ int credgrant_bprm_creds(struct linux_binprm *bprm)
 		err = -EPERM;
 	else
 		err = credgrant_set_ids(g, new);
-	/*
-	 * The process moves to the new uid only now: judge RLIMIT_NPROC on
-	 * the count of this moment, not only at acceptid, or receivers that
-	 * stage at once would all pass where setresuid() would flag the later
-	 * ones (each counted under the new uid at once) and execve refuse them.
-	 */
 	if (!err && (g->kind & CREDGRANT_UID)) {
 		err = set_cred_ucounts(new);
-		if (!err && cred_nproc_exceeded(new))
-			err = -EAGAIN;
+		if (!err)
+			err = cg_exec_hold_nproc(bprm, new);
 	}
 	if (!err) {
 		/* A gain of privilege, as a set-user-ID exec is. */

@@ -251,6 +251,16 @@ static int helper_main(int argc, char **argv)
 	/* report-ids REPFD: credentials and capabilities of the new image */
 	if (argc == 4 && !strcmp(argv[2], "report-ids"))
 		return child_report(atoi(argv[3]), 0, 0);
+	/* report-ids-hold REPFD HOLDFD: the same, then run until HOLDFD's EOF */
+	if (argc == 5 && !strcmp(argv[2], "report-ids-hold")) {
+		char c;
+
+		if (child_report(atoi(argv[3]), 0, 0))
+			return 1;
+		while (read(atoi(argv[4]), &c, 1) > 0)
+			;
+		return 0;
+	}
 	fprintf(stderr, "unknown helper mode\n");
 	return 99;
 }
@@ -1600,6 +1610,97 @@ TEST_F(acc, staged_rlimit_nproc_judged_at_exec)
 	agent_stop(_metadata, &u1);
 	/* taken and counted at acceptid; the failed exec used the staging */
 	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
+}
+
+/*
+ * Execs that start together see each other (review N1): the process is
+ * counted under the new uid only when its exec commits, so each staged
+ * exec holds that count from its RLIMIT_NPROC test on. Eight receivers
+ * (RLIMIT_NPROC 1) staged a uid-3000 grant while uid 3000 runs one
+ * process; released at once, each execs a helper that reports and stays
+ * until told: the first finds 1 (not over 1), every later one more, so
+ * exactly one runs as uid 3000 and seven fail with EAGAIN.
+ */
+#define NPROC_RACERS 8
+TEST_F(acc, staged_rlimit_nproc_execs_together)
+{
+	struct cg_ids target = cg_ids_plain(3000, 3000, 0);
+	struct cg_ids ids = cg_ids_plain(1000, 1000, 0);
+	struct cg_agent_opts o = { .ids = &target };
+	pid_t pid[NPROC_RACERS];
+	int rp[2], go[2], hold[2];
+	int i, ran = 0, eagain = 0;
+	struct child_rep rep;
+	struct cg_agent u1;
+	struct cg_req req;
+
+	AGENT_START(&u1, &o);
+	ASSERT_EQ(0, pipe(rp));
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(hold));
+	cg_req_init(&req, CREDGRANT_UID, 3000, 0, 0, NULL, 0);
+	for (i = 0; i < NPROC_RACERS; i++)
+		SEND_OK(self->s, MSG, &req);
+	for (i = 0; i < NPROC_RACERS; i++) {
+		pid[i] = cg_fork();
+		ASSERT_LE(0, pid[i]);
+		if (pid[i] == 0) {
+			char rfd[16], hfd[16], buf[64], c;
+			struct rlimit one;
+			struct cg_rcv rcv;
+			long ret;
+
+			close(rp[0]);
+			close(go[1]);
+			close(hold[1]);
+			if (cg_become(&ids) || getrlimit(RLIMIT_NPROC, &one))
+				_exit(10);
+			one.rlim_cur = 1;
+			if (setrlimit(RLIMIT_NPROC, &one))
+				_exit(13);
+			if (cg_recv(self->r, buf, sizeof(buf), 0, CG_CTRL_BIG,
+				    &rcv) != MSGLEN || rcv.ngrants != 1)
+				_exit(11);
+			errno = 0;
+			ret = cg_acceptid(self->r, rcv.desc, rcv.grant_len,
+					  ACCEPTID_EXEC);
+			if (child_report(rp[1], ret, ret < 0 ? errno : 0))
+				_exit(12);
+			if (read(go[0], &c, 1) != 0)	/* EOF: all at once */
+				_exit(15);
+			snprintf(rfd, sizeof(rfd), "%d", rp[1]);
+			snprintf(hfd, sizeof(hfd), "%d", hold[0]);
+			execl("/proc/self/exe", "acceptid", "--cg-helper",
+			      "report-ids-hold", rfd, hfd, (char *)NULL);
+			child_report(rp[1], -1, errno);
+			_exit(14);
+		}
+	}
+	close(rp[1]);
+	close(go[0]);
+	close(hold[0]);
+	for (i = 0; i < NPROC_RACERS; i++) {
+		ASSERT_EQ(0, cg_read_full(rp[0], &rep, sizeof(rep)));
+		ASSERT_EQ(0, rep.ret) TH_LOG("acceptid(ACCEPTID_EXEC): %s",
+					     strerror(rep.err));
+	}
+	close(go[1]);			/* release them */
+	for (i = 0; i < NPROC_RACERS; i++) {
+		ASSERT_EQ(0, cg_read_full(rp[0], &rep, sizeof(rep)));
+		if (rep.ret == 0 && rep.ids.ruid == 3000)
+			ran++;
+		else if (rep.ret == -1 && rep.err == EAGAIN &&
+			 rep.ids.ruid == 1000)
+			eagain++;
+	}
+	close(hold[1]);			/* the helpers may end */
+	close(rp[0]);
+	for (i = 0; i < NPROC_RACERS; i++)
+		cg_wait(pid[i]);
+	agent_stop(_metadata, &u1);
+	EXPECT_EQ(1, ran);
+	EXPECT_EQ(NPROC_RACERS - 1, eagain);
+	EXPECT_COUNTERS(&self->before, NPROC_RACERS, NPROC_RACERS, 0, 0, 0);
 }
 
 /* Rule 12: only the calling thread changes, like the raw setresuid. */
