@@ -292,25 +292,34 @@ static int cg_accept(struct cred_grant *g, bool other_process,
  * The process moves to the new uid only when the exec commits, long after
  * this point (the binary is read, other threads die in between). Count it
  * under the new uid now, as fork counts a child before it judges
- * RLIMIT_NPROC, so that execs which start together see each other; judge
- * the count without this process, as setresuid() does (set_user()): over
- * the caller's RLIMIT_NPROC, EAGAIN. At the namespace owners' levels above
- * it, the count with this process is judged, as fork does. The count is
- * held until the exec commits or fails: credgrant_bprm_release().
+ * RLIMIT_NPROC, so that execs which start together see each other, and
+ * judge as setresuid() does (set_user()): the new uid's count without
+ * this process over the caller's RLIMIT_NPROC, or a namespace owner's
+ * above it over its limit, EAGAIN. Only the uid's own level is counted:
+ * the owners above count this process already and the move changes
+ * nothing there. The count is held until the exec commits or fails, or
+ * given back at once when refused: credgrant_bprm_release().
  */
 static int cg_exec_hold_nproc(struct linux_binprm *bprm, struct cred *new)
 {
 	unsigned long lim = rlimit(RLIMIT_NPROC);
+	struct ucounts *held;
 	long n;
 
 	if (new->ucounts == current_ucounts() || new->user == INIT_USER)
 		return 0;
-	bprm->credgrant_nproc = get_ucounts(new->ucounts);
-	if (!bprm->credgrant_nproc)
+	held = get_ucounts(new->ucounts);
+	if (!held)
 		return -EAGAIN;
-	n = inc_rlimit_ucounts(new->ucounts, UCOUNT_RLIMIT_NPROC, 1);
-	if (n == LONG_MAX || (lim < LONG_MAX && n - 1 > (long)lim))
+	bprm->credgrant_nproc = held;
+	n = add_rlimit_ucount_self(held, UCOUNT_RLIMIT_NPROC, 1);
+	if ((lim < LONG_MAX && n - 1 > (long)lim) ||
+	    is_rlimit_overlimit(held->ns->ucounts, UCOUNT_RLIMIT_NPROC,
+				get_userns_rlimit_max(held->ns,
+						      UCOUNT_RLIMIT_NPROC))) {
+		credgrant_bprm_release(bprm);
 		return -EAGAIN;
+	}
 	return 0;
 }
 
@@ -326,7 +335,7 @@ void credgrant_bprm_release(struct linux_binprm *bprm)
 	if (!held)
 		return;
 	bprm->credgrant_nproc = NULL;
-	dec_rlimit_ucounts(held, UCOUNT_RLIMIT_NPROC, 1);
+	add_rlimit_ucount_self(held, UCOUNT_RLIMIT_NPROC, -1);
 	put_ucounts(held);
 }
 

@@ -1703,6 +1703,90 @@ TEST_F(acc, staged_rlimit_nproc_execs_together)
 	EXPECT_COUNTERS(&self->before, NPROC_RACERS, NPROC_RACERS, 0, 0, 0);
 }
 
+/*
+ * The count a staged exec holds goes back when the exec fails after
+ * taking it (an unknown binary format: ENOEXEC, the staging used up):
+ * uid 3000 runs one process, RLIMIT_NPROC 1; the first receiver's exec
+ * fails, the second's must run as 3000 (a count left behind would make
+ * it 2, over 1: EAGAIN).
+ */
+TEST_F(acc, staged_exec_failure_gives_count_back)
+{
+	static const char junk[] = "\x7f\x01not a binary format\n";
+	const char *path = "/tmp/cg-noexec";
+	struct cg_ids target = cg_ids_plain(3000, 3000, 0);
+	struct cg_ids ids = cg_ids_plain(1000, 1000, 0);
+	struct cg_agent_opts o = { .ids = &target };
+	struct child_rep acc, ex;
+	struct cg_agent u1;
+	struct cg_req req;
+	int fd, i, rp[2];
+	pid_t pid;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)sizeof(junk), write(fd, junk, sizeof(junk)));
+	ASSERT_EQ(0, close(fd));
+	AGENT_START(&u1, &o);
+	cg_req_init(&req, CREDGRANT_UID, 3000, 0, 0, NULL, 0);
+	for (i = 0; i < 2; i++) {	/* the junk file, then the helper */
+		ASSERT_EQ(0, pipe(rp));
+		SEND_OK(self->s, MSG, &req);
+		pid = cg_fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			char rfd[16], buf[64];
+			struct rlimit one;
+			struct cg_rcv rcv;
+			long ret;
+
+			close(rp[0]);
+			if (cg_become(&ids) || getrlimit(RLIMIT_NPROC, &one))
+				_exit(10);
+			one.rlim_cur = 1;
+			if (setrlimit(RLIMIT_NPROC, &one))
+				_exit(13);
+			if (cg_recv(self->r, buf, sizeof(buf), MSG_DONTWAIT,
+				    CG_CTRL_BIG, &rcv) != MSGLEN ||
+			    rcv.ngrants != 1)
+				_exit(11);
+			errno = 0;
+			ret = cg_acceptid(self->r, rcv.desc, rcv.grant_len,
+					  ACCEPTID_EXEC);
+			if (child_report(rp[1], ret, ret < 0 ? errno : 0))
+				_exit(12);
+			snprintf(rfd, sizeof(rfd), "%d", rp[1]);
+			if (i == 0)
+				execl(path, path, (char *)NULL);
+			else
+				execl("/proc/self/exe", "acceptid",
+				      "--cg-helper", "report-ids", rfd,
+				      (char *)NULL);
+			child_report(rp[1], -1, errno);
+			_exit(14);
+		}
+		close(rp[1]);
+		ASSERT_EQ(0, cg_read_full(rp[0], &acc, sizeof(acc)));
+		ASSERT_EQ(0, acc.ret) TH_LOG("acceptid(ACCEPTID_EXEC): %s",
+					     strerror(acc.err));
+		ASSERT_EQ(0, cg_read_full(rp[0], &ex, sizeof(ex)));
+		close(rp[0]);
+		if (i == 0) {
+			EXPECT_EQ(14, cg_wait(pid));
+			EXPECT_EQ(ENOEXEC, ex.err) TH_LOG("%s", strerror(ex.err));
+			EXPECT_IDS(&ex.ids, 1000, 1000, NULL, 0);
+		} else {
+			EXPECT_EQ(0, cg_wait(pid));
+			EXPECT_EQ(0, ex.ret) TH_LOG("execve: %s",
+						    strerror(ex.err));
+			EXPECT_IDS(&ex.ids, 3000, 1000, NULL, 0);
+		}
+	}
+	agent_stop(_metadata, &u1);
+	unlink(path);
+	EXPECT_COUNTERS(&self->before, 2, 2, 0, 0, 0);
+}
+
 /* Rule 12: only the calling thread changes, like the raw setresuid. */
 struct thread_ctl {
 	int go[2];		/* main -> thread */
