@@ -1421,6 +1421,66 @@ TEST_F(acc, eagain_rlimit_nproc)
 }
 
 /*
+ * In a forked child: become @ids, lower the soft RLIMIT_NPROC to @nproc
+ * (0: leave it), receive one grant on @r, set no_new_privs when @nnp, and
+ * stage the grant (ACCEPTID_EXEC), that call reported on @repfd. A step
+ * that fails ends the child: 10 the ids, 13 the limit or no_new_privs,
+ * 11 the receive, 12 the report.
+ */
+static void child_stage_grant(int r, const struct cg_ids *ids, rlim_t nproc,
+			      bool nnp, int repfd)
+{
+	struct rlimit lim;
+	struct cg_rcv rcv;
+	char buf[64];
+	long ret;
+
+	if (cg_become(ids))
+		_exit(10);
+	if (nproc) {
+		if (getrlimit(RLIMIT_NPROC, &lim))
+			_exit(13);
+		lim.rlim_cur = nproc;
+		if (setrlimit(RLIMIT_NPROC, &lim))
+			_exit(13);
+	}
+	if (cg_recv(r, buf, sizeof(buf), MSG_DONTWAIT, CG_CTRL_BIG,
+		    &rcv) != MSGLEN || rcv.ngrants != 1)
+		_exit(11);
+	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		_exit(13);
+	errno = 0;
+	ret = cg_acceptid(r, rcv.desc, rcv.grant_len, ACCEPTID_EXEC);
+	if (child_report(repfd, ret, ret < 0 ? errno : 0))
+		_exit(12);
+}
+
+/*
+ * In a forked child: exec @path, or with NULL this program's helper that
+ * reports the new image's ids on @repfd ("report-ids"; "report-ids-hold",
+ * which then runs until @holdfd's EOF, when @holdfd >= 0). A failed exec
+ * is reported on @repfd instead: exit 14.
+ */
+static void __attribute__((noreturn))
+child_exec_report(const char *path, int repfd, int holdfd)
+{
+	char rfd[16], hfd[16];
+
+	snprintf(rfd, sizeof(rfd), "%d", repfd);
+	snprintf(hfd, sizeof(hfd), "%d", holdfd);
+	if (path)
+		execl(path, path, (char *)NULL);
+	else if (holdfd < 0)
+		execl("/proc/self/exe", "acceptid", "--cg-helper",
+		      "report-ids", rfd, (char *)NULL);
+	else
+		execl("/proc/self/exe", "acceptid", "--cg-helper",
+		      "report-ids-hold", rfd, hfd, (char *)NULL);
+	child_report(repfd, -1, errno);
+	_exit(14);
+}
+
+/*
  * Rule 12 (2026-11-29): an unprivileged receiver takes a gaining grant with
  * ACCEPTID_EXEC: checked, taken and counted now, nothing changes now; its
  * next execve runs the new image with the grant's ids (AT_SECURE,
@@ -1442,27 +1502,9 @@ static void exec_grant(struct __test_metadata *_metadata, int s, int r,
 	pid = cg_fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		char rfd[16], buf[64];
-		struct cg_rcv rcv;
-		long ret;
-
 		close(rp[0]);
-		if (cg_become(&ids))
-			_exit(10);
-		if (cg_recv(r, buf, sizeof(buf), MSG_DONTWAIT, CG_CTRL_BIG,
-			    &rcv) != MSGLEN || rcv.ngrants != 1)
-			_exit(11);
-		if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-			_exit(13);
-		errno = 0;
-		ret = cg_acceptid(r, rcv.desc, rcv.grant_len, ACCEPTID_EXEC);
-		if (child_report(rp[1], ret, ret < 0 ? errno : 0))
-			_exit(12);
-		snprintf(rfd, sizeof(rfd), "%d", rp[1]);
-		execl("/proc/self/exe", "acceptid", "--cg-helper",
-		      "report-ids", rfd, (char *)NULL);
-		child_report(rp[1], -1, errno);
-		_exit(14);
+		child_stage_grant(r, &ids, 0, nnp, rp[1]);
+		child_exec_report(NULL, rp[1], -1);
 	}
 	close(rp[1]);
 	ASSERT_EQ(0, cg_read_full(rp[0], after_accept, sizeof(*after_accept)));
@@ -1546,7 +1588,6 @@ TEST_F(acc, staged_rlimit_nproc_judged_at_exec)
 	struct cg_ids target = cg_ids_plain(3000, 3000, 0);
 	struct cg_ids ids = cg_ids_plain(1000, 1000, 0);
 	struct cg_agent_opts o = { .ids = &target };
-	struct rlimit one;
 	struct child_rep acc, ex;
 	struct cg_agent u1, u2;
 	int rp[2], go[2];
@@ -1561,34 +1602,14 @@ TEST_F(acc, staged_rlimit_nproc_judged_at_exec)
 	pid = cg_fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		char rfd[16], buf[64], c;
-		struct cg_rcv rcv;
-		long ret;
+		char c;
 
 		close(rp[0]);
 		close(go[1]);
-		if (cg_become(&ids))
-			_exit(10);
-		if (getrlimit(RLIMIT_NPROC, &one))
-			_exit(13);
-		one.rlim_cur = 1;
-		if (setrlimit(RLIMIT_NPROC, &one))
-			_exit(13);
-		if (cg_recv(self->r, buf, sizeof(buf), MSG_DONTWAIT,
-			    CG_CTRL_BIG, &rcv) != MSGLEN || rcv.ngrants != 1)
-			_exit(11);
-		errno = 0;
-		ret = cg_acceptid(self->r, rcv.desc, rcv.grant_len,
-				  ACCEPTID_EXEC);
-		if (child_report(rp[1], ret, ret < 0 ? errno : 0))
-			_exit(12);
+		child_stage_grant(self->r, &ids, 1, false, rp[1]);
 		if (read(go[0], &c, 1) != 1)
 			_exit(15);
-		snprintf(rfd, sizeof(rfd), "%d", rp[1]);
-		execl("/proc/self/exe", "acceptid", "--cg-helper",
-		      "report-ids", rfd, (char *)NULL);
-		child_report(rp[1], -1, errno);
-		_exit(14);
+		child_exec_report(NULL, rp[1], -1);
 	}
 	close(rp[1]);
 	close(go[0]);
@@ -1645,35 +1666,15 @@ TEST_F(acc, staged_rlimit_nproc_execs_together)
 		pid[i] = cg_fork();
 		ASSERT_LE(0, pid[i]);
 		if (pid[i] == 0) {
-			char rfd[16], hfd[16], buf[64], c;
-			struct rlimit one;
-			struct cg_rcv rcv;
-			long ret;
+			char c;
 
 			close(rp[0]);
 			close(go[1]);
 			close(hold[1]);
-			if (cg_become(&ids) || getrlimit(RLIMIT_NPROC, &one))
-				_exit(10);
-			one.rlim_cur = 1;
-			if (setrlimit(RLIMIT_NPROC, &one))
-				_exit(13);
-			if (cg_recv(self->r, buf, sizeof(buf), 0, CG_CTRL_BIG,
-				    &rcv) != MSGLEN || rcv.ngrants != 1)
-				_exit(11);
-			errno = 0;
-			ret = cg_acceptid(self->r, rcv.desc, rcv.grant_len,
-					  ACCEPTID_EXEC);
-			if (child_report(rp[1], ret, ret < 0 ? errno : 0))
-				_exit(12);
+			child_stage_grant(self->r, &ids, 1, false, rp[1]);
 			if (read(go[0], &c, 1) != 0)	/* EOF: all at once */
 				_exit(15);
-			snprintf(rfd, sizeof(rfd), "%d", rp[1]);
-			snprintf(hfd, sizeof(hfd), "%d", hold[0]);
-			execl("/proc/self/exe", "acceptid", "--cg-helper",
-			      "report-ids-hold", rfd, hfd, (char *)NULL);
-			child_report(rp[1], -1, errno);
-			_exit(14);
+			child_exec_report(NULL, rp[1], hold[0]);
 		}
 	}
 	close(rp[1]);
@@ -1735,35 +1736,9 @@ TEST_F(acc, staged_exec_failure_gives_count_back)
 		pid = cg_fork();
 		ASSERT_LE(0, pid);
 		if (pid == 0) {
-			char rfd[16], buf[64];
-			struct rlimit one;
-			struct cg_rcv rcv;
-			long ret;
-
 			close(rp[0]);
-			if (cg_become(&ids) || getrlimit(RLIMIT_NPROC, &one))
-				_exit(10);
-			one.rlim_cur = 1;
-			if (setrlimit(RLIMIT_NPROC, &one))
-				_exit(13);
-			if (cg_recv(self->r, buf, sizeof(buf), MSG_DONTWAIT,
-				    CG_CTRL_BIG, &rcv) != MSGLEN ||
-			    rcv.ngrants != 1)
-				_exit(11);
-			errno = 0;
-			ret = cg_acceptid(self->r, rcv.desc, rcv.grant_len,
-					  ACCEPTID_EXEC);
-			if (child_report(rp[1], ret, ret < 0 ? errno : 0))
-				_exit(12);
-			snprintf(rfd, sizeof(rfd), "%d", rp[1]);
-			if (i == 0)
-				execl(path, path, (char *)NULL);
-			else
-				execl("/proc/self/exe", "acceptid",
-				      "--cg-helper", "report-ids", rfd,
-				      (char *)NULL);
-			child_report(rp[1], -1, errno);
-			_exit(14);
+			child_stage_grant(self->r, &ids, 1, false, rp[1]);
+			child_exec_report(i == 0 ? path : NULL, rp[1], -1);
 		}
 		close(rp[1]);
 		ASSERT_EQ(0, cg_read_full(rp[0], &acc, sizeof(acc)));
