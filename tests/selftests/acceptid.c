@@ -1709,7 +1709,7 @@ TEST_F(acc, staged_rlimit_nproc_execs_together)
  * taking it (an unknown binary format: ENOEXEC, the staging used up):
  * uid 3000 runs one process, RLIMIT_NPROC 1; the first receiver's exec
  * fails, the second's must run as 3000 (a count left behind would make
- * it 2, over 1: EAGAIN).
+ * it 2, over 1: the second acceptid would already fail, EAGAIN).
  */
 TEST_F(acc, staged_exec_failure_gives_count_back)
 {
