@@ -565,7 +565,8 @@ static void cg_quota_release(struct cred_grant *g)
 
 static void cg_timer_fn(struct timer_list *t);
 
-static struct cred_grant *cg_alloc(u32 kind, u32 ngroups)
+/* A new grant, without groups, holding the carrier's reference. */
+static struct cred_grant *cg_alloc(u32 kind)
 {
 	struct cred_grant *g;
 
@@ -581,13 +582,6 @@ static struct cred_grant *cg_alloc(u32 kind, u32 ngroups)
 	INIT_LIST_HEAD(&g->cs_node);
 	INIT_LIST_HEAD(&g->owner_node);
 	timer_setup(&g->timer, cg_timer_fn, 0);
-	if (kind & CREDGRANT_GROUPS) {
-		g->groups = groups_alloc(ngroups);
-		if (!g->groups) {
-			kmem_cache_free(cg_cache, g);
-			return NULL;
-		}
-	}
 	return g;
 }
 
@@ -925,6 +919,45 @@ bool credgrant_gid_is_own(const struct cred *c, kgid_t gid)
 }
 
 /*
+ * The group list of a request, sorted. The sender's own list as
+ * getgroups(2) gives it (sorted, in the sender's namespace) is the
+ * sender's group_info itself, shared: a group_info never changes once a
+ * cred has it, and the grant needs no copy of its own.
+ */
+static struct group_info *cg_request_groups(const struct credgrant_request *req,
+					    const struct cred *cred)
+{
+	struct user_namespace *ns = cred->user_ns;
+	struct group_info *gi = cred->group_info;
+	u32 i;
+
+	if (req->ngroups == gi->ngroups) {
+		for (i = 0; i < req->ngroups; i++) {
+			kgid_t gid = make_kgid(ns, req->groups[i]);
+
+			/* Invalid is refused below, whatever a list holds. */
+			if (!gid_valid(gid) || !gid_eq(gid, gi->gid[i]))
+				break;
+		}
+		if (i == req->ngroups)
+			return get_group_info(gi);
+	}
+
+	gi = groups_alloc(req->ngroups);
+	if (!gi)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < req->ngroups; i++) {
+		gi->gid[i] = make_kgid(ns, req->groups[i]);
+		if (!gid_valid(gi->gid[i])) {
+			put_group_info(gi);
+			return ERR_PTR(-EINVAL);
+		}
+	}
+	groups_sort(gi);
+	return gi;
+}
+
+/*
  * Ids and privileges of a parsed request, checked against the sender
  * (rule 3). A uid or gid other than the sender's own needs CAP_SETUID or
  * CAP_SETGID. A group list needs what setgroups(2) needs unless it is
@@ -935,7 +968,7 @@ static int cg_fill_ids(struct cred_grant *g, const struct credgrant_request *req
 		       const struct cred *cred)
 {
 	struct user_namespace *ns = cred->user_ns;
-	u32 i;
+	struct group_info *groups;
 
 	if (req->kind & CREDGRANT_UID) {
 		g->uid = req->uid == CREDGRANT_SELF ? cred->euid :
@@ -953,17 +986,14 @@ static int cg_fill_ids(struct cred_grant *g, const struct credgrant_request *req
 		if (!credgrant_gid_is_own(cred, g->gid) && !ns_capable(ns, CAP_SETGID))
 			return -EPERM;
 	}
-	if (!g->groups)
+	if (!(req->kind & CREDGRANT_GROUPS))
 		return 0;
-	for (i = 0; i < req->ngroups; i++) {
-		kgid_t gid = make_kgid(ns, req->groups[i]);
-
-		if (!gid_valid(gid))
-			return -EINVAL;
-		g->groups->gid[i] = gid;
-	}
-	groups_sort(g->groups);
-	if (!credgrant_groups_equal(g->groups, cred->group_info) &&
+	groups = cg_request_groups(req, cred);
+	if (IS_ERR(groups))
+		return PTR_ERR(groups);
+	g->groups = groups;
+	if (groups != cred->group_info &&
+	    !credgrant_groups_equal(groups, cred->group_info) &&
 	    !(ns_capable(ns, CAP_SETGID) && userns_may_setgroups(ns)))
 		return -EPERM;
 	return 0;
@@ -1033,7 +1063,7 @@ struct cred_grant *credgrant_create(const void *buf, size_t len,
 	if (err)
 		return ERR_PTR(err);
 
-	g = cg_alloc(req.kind, req.ngroups);
+	g = cg_alloc(req.kind);
 	if (!g)
 		return ERR_PTR(-ENOMEM);
 	if (req.kind & CREDGRANT_GROUPS)

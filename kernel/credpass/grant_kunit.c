@@ -29,6 +29,21 @@ static size_t cg_test_req_fill(struct cg_test_req *r, u32 kind, u32 uid,
 	return r->hdr.size;
 }
 
+/* A new grant, with room for @ngroups groups if @kind has GROUPS. */
+static struct cred_grant *cg_test_alloc(u32 kind, u32 ngroups)
+{
+	struct cred_grant *g = cg_alloc(kind);
+
+	if (g && (kind & CREDGRANT_GROUPS)) {
+		g->groups = groups_alloc(ngroups);
+		if (!g->groups) {
+			credgrant_put(g);
+			return NULL;
+		}
+	}
+	return g;
+}
+
 static void cg_test_parse_valid(struct kunit *test)
 {
 	struct credgrant_request req;
@@ -161,7 +176,7 @@ static void cg_test_check_expect(struct kunit *test)
 	u32 *w;
 	size_t i;
 
-	g = cg_alloc(CREDGRANT_GROUPS, 2);
+	g = cg_test_alloc(CREDGRANT_GROUPS, 2);
 	KUNIT_ASSERT_NOT_NULL(test, g);
 	e = kunit_kzalloc(test, size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, e);
@@ -265,7 +280,7 @@ static void cg_test_quota_own(struct kunit *test)
 static struct cred_grant *cg_test_bound(struct kunit *test,
 					struct credgrant_sock *cs)
 {
-	struct cred_grant *g = cg_alloc(CREDGRANT_UID, 0);
+	struct cred_grant *g = cg_test_alloc(CREDGRANT_UID, 0);
 	struct credgrant d;
 
 	KUNIT_ASSERT_NOT_NULL(test, g);
@@ -378,7 +393,7 @@ static void cg_test_tombstone(struct kunit *test)
 	struct cred_grant *g;
 
 	credgrant_stats_read(&before);
-	g = cg_alloc(CREDGRANT_GROUPS, 3);
+	g = cg_test_alloc(CREDGRANT_GROUPS, 3);
 	KUNIT_ASSERT_NOT_NULL(test, g);
 	g->granter_tgid = get_pid(task_tgid(current));
 	g->ttl_ms = 3600 * MSEC_PER_SEC;
@@ -505,7 +520,7 @@ static void cg_test_close_drops(struct kunit *test)
 
 static void cg_test_apply(struct kunit *test)
 {
-	struct cred_grant *g = cg_alloc(CREDGRANT_FULL, 2);
+	struct cred_grant *g = cg_test_alloc(CREDGRANT_FULL, 2);
 	struct cred *new;
 
 	KUNIT_ASSERT_NOT_NULL(test, g);

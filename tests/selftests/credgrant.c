@@ -560,6 +560,7 @@ TEST_F(grant, groups_own_list_only_unprivileged)
 	static const uint32_t with_gid[] = { 100, 1000 };	/* 1000: own gid */
 	static const uint32_t super[] = { 100, 200, 300 };
 	static const uint32_t dup[] = { 100, 200, 200 };
+	static const uint32_t other[] = { 100, 300 };	/* as long as own */
 	struct cg_agent a;
 	struct cg_req req;
 	struct cg_rcv rcv;
@@ -582,6 +583,8 @@ TEST_F(grant, groups_own_list_only_unprivileged)
 	cg_req_init(&req, CREDGRANT_GROUPS, 0, 0, 0, super, 3);
 	AGENT_SEND_FAILS(&a, self->s, &req, EPERM);
 	cg_req_init(&req, CREDGRANT_GROUPS, 0, 0, 0, dup, 3);
+	AGENT_SEND_FAILS(&a, self->s, &req, EPERM);
+	cg_req_init(&req, CREDGRANT_GROUPS, 0, 0, 0, other, 2);
 	AGENT_SEND_FAILS(&a, self->s, &req, EPERM);
 
 	w = want_self(CREDGRANT_GROUPS, CG_UNSET_ID, CG_UNSET_ID,
