@@ -1482,7 +1482,7 @@ static int __init credgrant_init(void)
 	/* The sizes user space was told are the structs' (openat2 style). */
 	BUILD_BUG_ON(sizeof(struct credgrant_req) != CREDGRANT_REQ_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct credgrant) != CREDGRANT_SIZE_VER0);
-	/* af_unix keeps two marks in a grant address's low bits (UNIXCB). */
+	/* af_unix keeps two marks (UNIX_SKB_GRANT_ENDS) in its low bits. */
 	BUILD_BUG_ON(__alignof__(struct cred_grant) < 4);
 	/* What an outstanding grant costs, kept (grant.h); lock debugging adds. */
 	BUILD_BUG_ON(IS_ENABLED(CONFIG_64BIT) && !IS_ENABLED(CONFIG_LOCKDEP) &&
