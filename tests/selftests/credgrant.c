@@ -603,6 +603,65 @@ TEST_F(grant, groups_own_list_only_unprivileged)
 	EXPECT_COUNTERS(&self->before, 2, 0, 0, 0, 0);
 }
 
+/*
+ * In a new net namespace whose optmem_max is 0, send a request of 28 bytes
+ * (must fail ENOBUFS: it is copied to a sock_kmalloc()ed buffer) and one
+ * of 24 (must be sent and arrive: it fits sendmsg's buffer on the stack,
+ * patch 2). Exit codes: 0, or the step that failed.
+ */
+static int optmem_child(int type)
+{
+	static const uint32_t g4321[] = { 4321 };
+	struct cg_cmsg cm = { .level = SOL_SOCKET, .type = SCM_CREDGRANT };
+	struct cg_req small, big;
+	struct cg_rcv rcv;
+	char buf[16];
+	int sv[2], on = 1;
+
+	if (unshare(CLONE_NEWNET))
+		return 10;
+	if (cg_write_file("/proc/sys/net/core/optmem_max", "0\n"))
+		return 11;
+	if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) ||
+	    setsockopt(sv[1], SOL_SOCKET, SO_PASSCREDGRANT, &on, sizeof(on)))
+		return 12;
+	cg_req_init(&big, CREDGRANT_GROUPS, 0, 0, 0, g4321, 1);
+	cm.data = big.buf;
+	cm.len = big.len;
+	if (cg_sendmsg(sv[0], MSG, sizeof(MSG), &cm, 1, 0) != -1 ||
+	    errno != ENOBUFS)
+		return 13;
+	cg_req_init(&small, CREDGRANT_UID, CREDGRANT_SELF, 0, 0, NULL, 0);
+	if (small.len != CREDGRANT_REQ_SIZE_VER0)
+		return 14;
+	cm.data = small.buf;
+	cm.len = small.len;
+	if (cg_sendmsg(sv[0], MSG, sizeof(MSG), &cm, 1, 0) != sizeof(MSG))
+		return 15;
+	if (cg_recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT, CG_CTRL_BIG,
+		    &rcv) != sizeof(MSG) || rcv.ngrants != 1 ||
+	    cg_desc(&rcv)->kind != CREDGRANT_UID ||
+	    cg_desc(&rcv)->uid != geteuid())
+		return 16;
+	return 0;	/* the pending grant is dropped at exit */
+}
+
+/*
+ * Patch 2: a request without groups (24 bytes) needs no control buffer
+ * from optmem; a kernel whose sendmsg buffer holds 20 bytes fails it
+ * with ENOBUFS (exit 15).
+ */
+TEST_F(grant, request_without_groups_needs_no_optmem)
+{
+	pid_t pid = cg_fork();
+
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(optmem_child(variant->type));
+	ASSERT_EQ(0, cg_wait(pid));
+	EXPECT_COUNTERS(&self->before, 1, 0, 0, 0, 1);
+}
+
 /* ... an empty own list is free too: "become me" with no groups. */
 TEST_F(grant, groups_empty_own_list_unprivileged)
 {
