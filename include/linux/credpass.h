@@ -25,6 +25,13 @@ struct sock;
 struct socket;
 struct task_struct;
 
+/*
+ * A description of up to this many groups is built on the stack, 128
+ * bytes, where it is delivered (recvmsg) and where acceptid(2) compares
+ * it; a larger one is allocated.
+ */
+#define CREDGRANT_ONSTACK_GROUPS	16
+
 #ifdef CONFIG_CREDPASS
 /*
  * Grants received on one AF_UNIX socket and not yet accepted, and markers

@@ -36,8 +36,6 @@
 
 /* The largest description: a future fixed part up to a page, plus groups. */
 #define CG_EXPECT_MAX	(PAGE_SIZE + sizeof(u32) * CREDGRANT_NGROUPS_MAX)
-/* Descriptions this size or less are copied to the stack, not kmalloc'ed. */
-#define CG_EXPECT_ONSTACK_GROUPS	16
 
 /*
  * Copy the caller's description and normalise it to the size this kernel
@@ -392,7 +390,7 @@ SYSCALL_DEFINE4(acceptid, int, fd, const struct credgrant __user *, uexpect,
 		size_t, usize, unsigned int, flags)
 {
 	DEFINE_RAW_FLEX(struct credgrant, onstack, groups,
-			CG_EXPECT_ONSTACK_GROUPS);
+			CREDGRANT_ONSTACK_GROUPS);
 	struct credgrant *expect;
 	bool other_process;
 	struct cred_grant *g;
@@ -411,7 +409,7 @@ SYSCALL_DEFINE4(acceptid, int, fd, const struct credgrant __user *, uexpect,
 
 	expect = cg_copy_expect(uexpect, usize, &size, onstack,
 				struct_size_t(struct credgrant, groups,
-					      CG_EXPECT_ONSTACK_GROUPS));
+					      CREDGRANT_ONSTACK_GROUPS));
 	if (IS_ERR(expect))
 		return PTR_ERR(expect);
 

@@ -122,9 +122,6 @@ static void cg_let_go(struct cred_grant *g, bool peek)
 		credgrant_release(g);
 }
 
-/* Descriptions with up to this many groups are built on the stack. */
-#define CG_RECV_ONSTACK_GROUPS	16
-
 /**
  * credgrant_recv - deliver a grant's description at recvmsg
  * @sock: the receiving socket
@@ -136,7 +133,7 @@ void credgrant_recv(struct socket *sock, struct msghdr *msg,
 		    struct cred_grant *g, bool peek)
 {
 	DEFINE_RAW_FLEX(struct credgrant, onstack, groups,
-			CG_RECV_ONSTACK_GROUPS);
+			CREDGRANT_ONSTACK_GROUPS);
 	struct credgrant *d = onstack;
 	size_t size, len;
 	int err;
@@ -152,7 +149,7 @@ void credgrant_recv(struct socket *sock, struct msghdr *msg,
 		goto truncated;
 	/* A constant bound, whatever the compiler makes of the object. */
 	if (size > struct_size_t(struct credgrant, groups,
-				 CG_RECV_ONSTACK_GROUPS)) {
+				 CREDGRANT_ONSTACK_GROUPS)) {
 		d = kmalloc(size, GFP_KERNEL);
 		if (!d)
 			goto truncated;
