@@ -1705,6 +1705,132 @@ TEST_F(acc, staged_rlimit_nproc_execs_together)
 }
 
 /*
+ * In a forked child (root): RLIMIT_NPROC @lim, become uid 1000 and create a
+ * user namespace, which records @lim as the limit of uid 1000's processes
+ * (its owner's) for everything inside; the parent maps ns ids 0-999 to
+ * 100000-100999. Then, as ns uid and gid 1 (no capability there), receive
+ * the uid-100002 grant on @r and stage it, reported on @repfd; wait for a
+ * byte on @gofd and exec the helper that reports its ids. Steps that fail
+ * end the child: 10 setup, 11 receive, 12 report, 14 the exec (reported).
+ */
+static void userns_owner_child(int r, rlim_t lim, int syncfd, int gofd,
+			       int repfd)
+{
+	struct rlimit rl = { .rlim_cur = lim, .rlim_max = lim };
+	struct cg_rcv rcv;
+	char buf[64], c;
+	long ret;
+
+	if (setrlimit(RLIMIT_NPROC, &rl) || setgroups(0, NULL) ||
+	    setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000) ||
+	    unshare(CLONE_NEWUSER) || write(syncfd, "u", 1) != 1 ||
+	    read(gofd, &c, 1) != 1 ||		/* mapped */
+	    setresgid(1, 1, 1) || setresuid(1, 1, 1))
+		_exit(10);
+	if (cg_recv(r, buf, sizeof(buf), MSG_DONTWAIT, CG_CTRL_BIG,
+		    &rcv) != MSGLEN || rcv.ngrants != 1 ||
+	    cg_desc(&rcv)->uid != 2)
+		_exit(11);
+	errno = 0;
+	ret = cg_acceptid(r, rcv.desc, rcv.grant_len, ACCEPTID_EXEC);
+	if (child_report(repfd, ret, ret < 0 ? errno : 0))
+		_exit(12);
+	if (read(gofd, &c, 1) != 1)
+		_exit(15);
+	child_exec_report(NULL, repfd, -1);
+}
+
+/*
+ * A staged exec inside a user namespace is judged as setresuid() there
+ * is: its owner's processes (uid 1000 in the initial namespace, whose
+ * count includes every process inside) against the RLIMIT_NPROC recorded
+ * at the namespace's creation (3). The receiver inside is one of them;
+ * @fillers more uid-1000 processes run outside. At the limit exactly the
+ * exec runs (as setresuid() would; a count held at the owner's level too
+ * would refuse it), over it it fails with EAGAIN and nothing changed.
+ */
+static void userns_owner_case(struct __test_metadata *_metadata, int s,
+			      int r, int fillers, struct child_rep *acc,
+			      struct child_rep *ex, int *status)
+{
+	struct cg_ids owner = cg_ids_plain(1000, 1000, 0);
+	struct cg_agent_opts o = { .ids = &owner };
+	struct cg_agent fill[3];
+	int rp[2], go[2], sy[2], i;
+	char path[64], c;
+	struct cg_req req;
+	pid_t pid;
+
+	ASSERT_GE(3, fillers);
+	ASSERT_EQ(0, pipe(rp));
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(sy));
+	cg_req_init(&req, CREDGRANT_UID, 100002, 0, 0, NULL, 0);
+	SEND_OK(s, MSG, &req);
+	pid = cg_fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(rp[0]);
+		close(go[1]);
+		close(sy[0]);
+		userns_owner_child(r, 3, sy[1], go[0], rp[1]);
+	}
+	close(rp[1]);
+	close(go[0]);
+	close(sy[1]);
+	ASSERT_EQ(1, read(sy[0], &c, 1)) TH_LOG("child exit %d", cg_wait(pid));
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+	ASSERT_EQ(0, cg_write_file(path, "0 100000 1000\n"));
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
+	ASSERT_EQ(0, cg_write_file(path, "0 100000 1000\n"));
+	ASSERT_EQ(1, write(go[1], "m", 1));
+	ASSERT_EQ(0, cg_read_full(rp[0], acc, sizeof(*acc)))
+		TH_LOG("child exit %d", cg_wait(pid));
+	for (i = 0; i < fillers; i++)
+		AGENT_START(&fill[i], &o);
+	ASSERT_EQ(1, write(go[1], "x", 1));
+	ASSERT_EQ(0, cg_read_full(rp[0], ex, sizeof(*ex)));
+	close(rp[0]);
+	close(go[1]);
+	close(sy[0]);
+	*status = cg_wait(pid);
+	for (i = 0; i < fillers; i++)
+		agent_stop(_metadata, &fill[i]);
+}
+
+TEST_F(acc, staged_exec_userns_owner_at_limit_runs)
+{
+	struct child_rep acc, ex;
+	int status;
+
+	/* the receiver and 2 more: 3, the limit */
+	userns_owner_case(_metadata, self->s, self->r, 2, &acc, &ex, &status);
+	ASSERT_EQ(0, acc.ret) TH_LOG("acceptid(ACCEPTID_EXEC): %s",
+				     strerror(acc.err));
+	EXPECT_IDS(&acc.ids, 1, 1, NULL, 0);
+	EXPECT_EQ(0, ex.ret) TH_LOG("execve: %s", strerror(ex.err));
+	EXPECT_IDS(&ex.ids, 2, 1, NULL, 0);
+	EXPECT_EQ(0, status);
+	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
+}
+
+TEST_F(acc, staged_exec_userns_owner_over_limit_eagain)
+{
+	struct child_rep acc, ex;
+	int status;
+
+	/* the receiver and 3 more: 4, over the limit of 3 */
+	userns_owner_case(_metadata, self->s, self->r, 3, &acc, &ex, &status);
+	ASSERT_EQ(0, acc.ret) TH_LOG("acceptid(ACCEPTID_EXEC): %s",
+				     strerror(acc.err));
+	EXPECT_EQ(-1, ex.ret);
+	EXPECT_EQ(EAGAIN, ex.err) TH_LOG("execve: %s", strerror(ex.err));
+	EXPECT_IDS(&ex.ids, 1, 1, NULL, 0);
+	EXPECT_EQ(14, status);	/* the execl failed */
+	EXPECT_COUNTERS(&self->before, 1, 1, 0, 0, 0);
+}
+
+/*
  * The count a staged exec holds goes back when the exec fails after
  * taking it (an unknown binary format: ENOEXEC, the staging used up):
  * uid 3000 runs one process, RLIMIT_NPROC 1; the first receiver's exec
