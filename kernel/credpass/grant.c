@@ -919,10 +919,11 @@ bool credgrant_gid_is_own(const struct cred *c, kgid_t gid)
 }
 
 /*
- * The group list of a request, sorted. The sender's own list as
- * getgroups(2) gives it (sorted, in the sender's namespace) is the
- * sender's group_info itself, shared: a group_info never changes once a
- * cred has it, and the grant needs no copy of its own.
+ * The group list of a request, in the kernel's order (groups_sort(): by
+ * kernel gid). The sender's own list as getgroups(2) returns it (that
+ * order, translated into the sender's namespace) is the sender's
+ * group_info itself, shared: a group_info never changes once a cred has
+ * it, and the grant needs no copy of its own.
  */
 static struct group_info *cg_request_groups(const struct credgrant_request *req,
 					    const struct cred *cred)
